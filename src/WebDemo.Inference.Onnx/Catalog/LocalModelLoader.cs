@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WebDemo.Inference.Errors;
+using WebDemo.Inference.Onnx.ModelStore;
+using WebDemo.Inference.Onnx.Pipelines;
+using WebDemo.Inference.Onnx.Runtime;
+using WebDemo.Inference.Streaming;
+
+namespace WebDemo.Inference.Onnx.Catalog;
+
+/// <summary>What the Status page shows of one local model.</summary>
+/// <param name="Files">The files on disk with their sizes; empty before the first download.</param>
+public sealed record LocalModelInfo(
+    string Id, string Task, string Dtype, bool Loaded, bool Loading,
+    IReadOnlyList<(string Path, long Bytes)> Files, string? Directory, string? LastError);
+
+/// <summary>
+/// Downloads (on first use) and loads each configured local model once; concurrent requests
+/// for the same model share one load and then one <see cref="TextClassificationModel"/>.
+/// </summary>
+public sealed class LocalModelLoader(
+    HubModelStore store,
+    OnnxSessionFactory sessions,
+    IOptions<LocalModelOptions> options,
+    ILogger<LocalModelLoader> logger) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<TextClassificationModel>>> _models = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _errors = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<LocalModelEntry> Entries => options.Value.Models;
+
+    public IEnumerable<string> ModelsFor(string task) =>
+        Entries.Where(e => e.Task == task && e.Id.Length > 0).Select(e => e.Id);
+
+    public bool IsLoaded(string id) =>
+        _models.TryGetValue(id, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully;
+
+    /// <summary>
+    /// The loaded classifier. The first caller downloads and loads it, reporting progress; later
+    /// callers wait for that same load. A failed load is forgotten so the next call tries again.
+    /// </summary>
+    public async Task<TextClassificationModel> GetTextClassifierAsync(
+        string id, IProgress<ProgressInfo>? progress, CancellationToken cancellationToken)
+    {
+        var entry = Entries.FirstOrDefault(e => e.Id == id && e.Task == "text-classification")
+            ?? throw new InferenceException(InferenceErrorKind.ModelNotFound, $"'{id}' is not a local text-classification model here.");
+
+        var lazy = _models.GetOrAdd(id, _ => new Lazy<Task<TextClassificationModel>>(
+            // Not tied to one caller's cancellation: a page that stops must not break others' load.
+            () => Task.Run(() => LoadAsync(entry, progress, CancellationToken.None))));
+        if (lazy.IsValueCreated && !lazy.Value.IsCompleted)
+            progress?.Report(new ProgressInfo("load", $"Waiting for {id} to finish loading…"));
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _models.TryRemove(new KeyValuePair<string, Lazy<Task<TextClassificationModel>>>(id, lazy));
+            _errors[id] = ex.Message;
+            throw;
+        }
+    }
+
+    private async Task<TextClassificationModel> LoadAsync(LocalModelEntry entry, IProgress<ProgressInfo>? progress, CancellationToken ct)
+    {
+        var onnxFile = entry.OnnxFile;
+        progress?.Report(new ProgressInfo("download", $"Fetching {entry.Id}…"));
+        var snapshot = await store.EnsureAsync(entry.Id, TextClassificationModel.FilesFor(onnxFile), progress, ct).ConfigureAwait(false);
+        progress?.Report(new ProgressInfo("load", $"Loading {entry.Id} into ONNX Runtime ({sessions.Status.Active})…"));
+        var model = TextClassificationModel.Load(snapshot, onnxFile, sessions);
+        _errors.TryRemove(entry.Id, out _);
+        logger.LogInformation("Loaded local model {Model} ({File}, revision {Revision}) on {Device}.",
+            entry.Id, onnxFile, snapshot.Revision ?? "local folder", sessions.Status.Active);
+        return model;
+    }
+
+    public IReadOnlyList<LocalModelInfo> Describe() => Entries.Select(entry =>
+    {
+        ModelSnapshot? cached = null;
+        try
+        {
+            cached = store.TryGetCached(entry.Id, TextClassificationModel.FilesFor(entry.OnnxFile));
+        }
+        catch (Exception ex) when (ex is InferenceException or InvalidOperationException)
+        {
+            _errors[entry.Id] = ex.Message;
+        }
+        var files = cached?.Files.OrderBy(f => f.Key)
+            .Select(f => (f.Key, new FileInfo(f.Value) is { Exists: true } info ? ResolvedLength(info) : 0L))
+            .ToList() ?? [];
+        var loading = _models.TryGetValue(entry.Id, out var lazy) && lazy.IsValueCreated && !lazy.Value.IsCompleted;
+        return new LocalModelInfo(entry.Id, entry.Task, entry.Dtype, IsLoaded(entry.Id), loading, files,
+            cached?.Directory, _errors.GetValueOrDefault(entry.Id));
+    }).ToList();
+
+    // Snapshot files are links to blobs: report the blob's size, not the link's.
+    private static long ResolvedLength(FileInfo info) =>
+        info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target ? target.Length : info.Length;
+
+    public void Dispose()
+    {
+        foreach (var lazy in _models.Values)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+                lazy.Value.Result.Dispose();
+        }
+    }
+}

@@ -1,0 +1,18 @@
+namespace WebDemo.Inference.Onnx.Runtime;
+
+/// <summary>How local models run (section "Onnx").</summary>
+public sealed class OnnxRuntimeOptions
+{
+    public const string Section = "Onnx";
+
+    /// <summary>"auto" (CUDA when this build and a GPU allow it, else CPU), "cpu" or "cuda".</summary>
+    public string ExecutionProvider { get; set; } = "auto";
+
+    public int CudaDeviceId { get; set; }
+
+    /// <summary>Threads one inference may use; 0 lets ONNX Runtime decide.</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>Texts run through the model together; each batch's results stream out as it finishes.</summary>
+    public int BatchSize { get; set; } = 8;
+}

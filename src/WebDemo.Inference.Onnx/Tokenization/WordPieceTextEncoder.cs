@@ -1,0 +1,156 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.ML.Tokenizers;
+using WebDemo.Inference.Errors;
+using WebDemo.Inference.Onnx.ModelStore;
+
+namespace WebDemo.Inference.Onnx.Tokenization;
+
+/// <summary>One text as token ids, ready for a BERT-family encoder.</summary>
+/// <param name="Truncated">True when the text had more tokens than the model accepts and was cut.</param>
+public sealed record EncodedText(int[] Ids, bool Truncated);
+
+/// <summary>
+/// A BERT-family (WordPiece) tokenizer built with Microsoft.ML.Tokenizers from the files a model
+/// repository ships: vocab.txt (or the vocabulary inside tokenizer.json) and the settings of
+/// tokenizer_config.json (lower-casing, accents, CJK, special tokens, maximum length).
+/// </summary>
+public sealed class WordPieceTextEncoder
+{
+    private readonly BertTokenizer _tokenizer;
+
+    private WordPieceTextEncoder(BertTokenizer tokenizer, int maxLength)
+    {
+        _tokenizer = tokenizer;
+        MaxLength = maxLength;
+    }
+
+    /// <summary>The most tokens the model takes, [CLS] and [SEP] included.</summary>
+    public int MaxLength { get; }
+
+    public int PaddingId => _tokenizer.PaddingTokenId;
+
+    /// <summary>The repository files this encoder can be built from.</summary>
+    public static IReadOnlyList<ModelFile> Files { get; } =
+    [
+        new("tokenizer_config.json", Required: false),
+        new("special_tokens_map.json", Required: false),
+        new("vocab.txt", Required: false),
+        new("tokenizer.json", Required: false),
+    ];
+
+    /// <summary>Encodes with [CLS] … [SEP], cutting the text's tokens so the whole fits <see cref="MaxLength"/>.</summary>
+    public EncodedText Encode(string text)
+    {
+        var ids = _tokenizer.EncodeToIds(text, addSpecialTokens: false);
+        var room = MaxLength - 2;
+        var truncated = ids.Count > room;
+        var body = truncated ? ids.Take(room) : ids;
+        var all = new int[Math.Min(ids.Count, room) + 2];
+        all[0] = _tokenizer.ClassificationTokenId;
+        var i = 1;
+        foreach (var id in body)
+            all[i++] = id;
+        all[^1] = _tokenizer.SeparatorTokenId;
+        return new EncodedText(all, truncated);
+    }
+
+    public static WordPieceTextEncoder Load(ModelSnapshot snapshot, int? modelMaxPositions)
+    {
+        var settings = ReadJson(snapshot.TryGet("tokenizer_config.json"));
+        var specials = ReadJson(snapshot.TryGet("special_tokens_map.json"));
+        var lowerCase = Bool(settings, "do_lower_case") ?? LowerCaseFromTokenizerJson(snapshot) ?? true;
+
+        var options = new BertOptions
+        {
+            LowerCaseBeforeTokenization = lowerCase,
+            // transformers: strip_accents unset means "do what lower-casing does".
+            RemoveNonSpacingMarks = Bool(settings, "strip_accents") ?? lowerCase,
+            IndividuallyTokenizeCjk = Bool(settings, "tokenize_chinese_chars") ?? true,
+            ApplyBasicTokenization = Bool(settings, "do_basic_tokenize") ?? true,
+            SplitOnSpecialTokens = true,
+            UnknownToken = Token(settings, specials, "unk_token") ?? "[UNK]",
+            ClassificationToken = Token(settings, specials, "cls_token") ?? "[CLS]",
+            SeparatorToken = Token(settings, specials, "sep_token") ?? "[SEP]",
+            PaddingToken = Token(settings, specials, "pad_token") ?? "[PAD]",
+            MaskingToken = Token(settings, specials, "mask_token") ?? "[MASK]",
+        };
+
+        BertTokenizer tokenizer;
+        try
+        {
+            using var vocab = OpenVocabulary(snapshot);
+            tokenizer = BertTokenizer.Create(vocab, options);
+        }
+        catch (Exception ex) when (ex is not InferenceException)
+        {
+            throw new InferenceException(InferenceErrorKind.ModelUnavailable,
+                $"The tokenizer files of '{snapshot.RepoId}' could not be read: {ex.Message}", ex);
+        }
+
+        // model_max_length is sometimes a huge sentinel (1e30); the position table is the real limit.
+        var configured = settings is { } s && s.TryGetProperty("model_max_length", out var m) && m.ValueKind == JsonValueKind.Number
+            ? m.GetDouble() : double.MaxValue;
+        var maxLength = (int)Math.Min(Math.Min(configured, modelMaxPositions ?? 512), int.MaxValue);
+        return new WordPieceTextEncoder(tokenizer, Math.Max(maxLength, 3));
+    }
+
+    private static Stream OpenVocabulary(ModelSnapshot snapshot)
+    {
+        if (snapshot.TryGet("vocab.txt") is { } vocabFile)
+            return File.OpenRead(vocabFile);
+
+        // No vocab.txt: rebuild it from tokenizer.json's WordPiece model (token → id).
+        if (ReadJson(snapshot.TryGet("tokenizer.json")) is { } json
+            && json.TryGetProperty("model", out var model)
+            && model.TryGetProperty("vocab", out var vocab) && vocab.ValueKind == JsonValueKind.Object)
+        {
+            var tokens = vocab.EnumerateObject().OrderBy(p => p.Value.GetInt32()).Select(p => p.Name);
+            return new MemoryStream(Encoding.UTF8.GetBytes(string.Join('\n', tokens) + "\n"));
+        }
+        throw new InferenceException(InferenceErrorKind.ModelNotFound,
+            $"Model '{snapshot.RepoId}' has neither vocab.txt nor a WordPiece tokenizer.json.");
+    }
+
+    private static bool? LowerCaseFromTokenizerJson(ModelSnapshot snapshot) =>
+        ReadJson(snapshot.TryGet("tokenizer.json")) is { } json
+        && json.TryGetProperty("normalizer", out var normalizer) && normalizer.ValueKind == JsonValueKind.Object
+        && normalizer.TryGetProperty("lowercase", out var lower) && lower.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? lower.GetBoolean() : null;
+
+    // Special tokens are either "[CLS]" or {"content": "[CLS]", ...}.
+    private static string? Token(JsonElement? settings, JsonElement? specials, string name)
+    {
+        foreach (var source in new[] { settings, specials })
+        {
+            if (source is { } json && json.TryGetProperty(name, out var value))
+            {
+                if (value.ValueKind == JsonValueKind.String)
+                    return value.GetString();
+                if (value.ValueKind == JsonValueKind.Object && value.TryGetProperty("content", out var content))
+                    return content.GetString();
+            }
+        }
+        return null;
+    }
+
+    private static bool? Bool(JsonElement? json, string name) =>
+        json is { } j && j.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? v.GetBoolean() : null;
+
+    internal static JsonElement? ReadJson(string? path)
+    {
+        if (path is null)
+            return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            return doc.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new InferenceException(InferenceErrorKind.ModelUnavailable,
+                $"'{Path.GetFileName(path)}' is not valid JSON ({ex.Message}); the cached copy may be corrupt.", ex);
+        }
+    }
+}

@@ -1,0 +1,16 @@
+namespace WebDemo.Inference.Tasks.TextClassification;
+
+/// <summary>Limits and defaults of the text-classification task (section "TextClassification").</summary>
+public sealed class TextClassificationOptions
+{
+    public const string Section = "TextClassification";
+
+    /// <summary>The model used when a request names none.</summary>
+    public string DefaultModel { get; set; } = "Xenova/distilbert-base-uncased-finetuned-sst-2-english";
+
+    /// <summary>The most texts one request may hold.</summary>
+    public int MaxInputs { get; set; } = 64;
+
+    /// <summary>The longest single text accepted; longer ones are refused rather than truncated.</summary>
+    public int MaxCharactersPerInput { get; set; } = 20_000;
+}
