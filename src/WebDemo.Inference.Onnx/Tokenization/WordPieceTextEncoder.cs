@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Onnx.ModelStore;
@@ -15,7 +16,7 @@ public sealed record EncodedText(int[] Ids, bool Truncated);
 /// repository ships: vocab.txt (or the vocabulary inside tokenizer.json) and the settings of
 /// tokenizer_config.json (lower-casing, accents, CJK, special tokens, maximum length).
 /// </summary>
-public sealed class WordPieceTextEncoder
+public sealed partial class WordPieceTextEncoder
 {
     private readonly BertTokenizer _tokenizer;
 
@@ -68,6 +69,7 @@ public sealed class WordPieceTextEncoder
             RemoveNonSpacingMarks = Bool(settings, "strip_accents") ?? lowerCase,
             IndividuallyTokenizeCjk = Bool(settings, "tokenize_chinese_chars") ?? true,
             ApplyBasicTokenization = Bool(settings, "do_basic_tokenize") ?? true,
+            PreTokenizer = new RegexPreTokenizer(BertPreTokenizerPattern(), null),
             SplitOnSpecialTokens = true,
             UnknownToken = Token(settings, specials, "unk_token") ?? "[UNK]",
             ClassificationToken = Token(settings, specials, "cls_token") ?? "[CLS]",
@@ -153,4 +155,13 @@ public sealed class WordPieceTextEncoder
                 $"'{Path.GetFileName(path)}' is not valid JSON ({ex.Message}); the cached copy may be corrupt.", ex);
         }
     }
+
+    /// <summary>
+    /// The pre-tokenization rule of transformers' BERT tokenizer: white space separates words and
+    /// every punctuation character (Unicode P, and all ASCII symbols) is a word of its own; other
+    /// symbols (emoji, ©, °) stay inside their word. The library's default pre-tokenizer drops
+    /// those symbols, so "good🙂" would lose its [UNK] and "©" its id.
+    /// </summary>
+    [GeneratedRegex(@"[\p{P}\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E]|[^\s\p{P}\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E]+")]
+    private static partial Regex BertPreTokenizerPattern();
 }

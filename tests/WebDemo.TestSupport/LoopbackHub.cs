@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using WebDemo.LocalHub;
+
+namespace WebDemo.TestSupport;
+
+/// <summary>One request the hub saw.</summary>
+public sealed record HubRequest(string Method, string Path, string? Range, string? Authorization);
+
+/// <summary>
+/// A real Kestrel server on 127.0.0.1 speaking the Hub's wire format over the shared model
+/// folders (the same LocalHub the run script uses), recording every request and able to break
+/// a download part-way once, to prove resuming.
+/// </summary>
+public sealed class LoopbackHub : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    public ConcurrentQueue<HubRequest> Requests { get; } = new();
+
+    /// <summary>When set, the next GET of a path ending so is cut off after this many bytes.</summary>
+    public (string PathSuffix, int Bytes)? BreakNextDownload { get; set; }
+
+    public string Url { get; }
+
+    private LoopbackHub(WebApplication app, string url)
+    {
+        _app = app;
+        Url = url;
+    }
+
+    public static Task<LoopbackHub> StartAsync() =>
+        StartAsync([new LocalRepo(TestPaths.SentimentRepoId, TestPaths.SentimentModelDir)]);
+
+    public static async Task<LoopbackHub> StartAsync(IEnumerable<LocalRepo> repos)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        LoopbackHub? hub = null;
+        app.Use(async (context, next) =>
+        {
+            var request = context.Request;
+            hub!.Requests.Enqueue(new HubRequest(request.Method, request.Path.Value ?? "",
+                request.Headers.Range.ToString() is { Length: > 0 } r ? r : null,
+                request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null));
+            if (request.Method == "GET" && hub.BreakNextDownload is { } fault && request.Path.Value!.EndsWith(fault.PathSuffix))
+            {
+                hub.BreakNextDownload = null;
+                context.Response.Body = new BreakingStream(context.Response.Body, fault.Bytes, context);
+            }
+            await next();
+        });
+        app.MapLocalHub(repos);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        hub = new LoopbackHub(app, address);
+        return hub;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>Passes the first bytes through, then aborts the connection, as a network fault would.</summary>
+    private sealed class BreakingStream(Stream inner, int allowed, HttpContext context) : Stream
+    {
+        private int _written;
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
+        {
+            var room = allowed - _written;
+            if (room > 0)
+            {
+                var part = buffer[..Math.Min(room, buffer.Length)];
+                await inner.WriteAsync(part, ct);
+                await inner.FlushAsync(ct);
+                _written += part.Length;
+            }
+            if (_written >= allowed)
+                context.Abort();
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+            WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
+
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count, default).GetAwaiter().GetResult();
+        public override void Flush() => inner.Flush();
+        public override Task FlushAsync(CancellationToken ct) => inner.FlushAsync(ct);
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}

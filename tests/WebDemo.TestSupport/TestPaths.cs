@@ -1,0 +1,43 @@
+namespace WebDemo.TestSupport;
+
+/// <summary>Where the repository and the shared, read-only models are.</summary>
+public static class TestPaths
+{
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    /// <summary>../shared beside the checkout (WEBDEMO_SHARED_DIR overrides).</summary>
+    public static string SharedDir { get; } =
+        Environment.GetEnvironmentVariable("WEBDEMO_SHARED_DIR") is { Length: > 0 } dir
+            ? Path.GetFullPath(dir)
+            : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
+
+    public static string SentimentModelDir => Path.Combine(SharedDir, "models", "sentiment");
+
+    public static string TokenizersDir => Path.Combine(SharedDir, "models", "_tokenizers");
+
+    public static string Sst2Dev => Path.Combine(SharedDir, "data", "sst2-dev.txt");
+
+    /// <summary>The repo id the tests serve the shared sentiment model under, as the run script does.</summary>
+    public const string SentimentRepoId = "webdemo/distilbert-tiny-sst2";
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "WebDemo.slnx")))
+                return dir.FullName;
+        }
+        throw new InvalidOperationException("Cannot find the repository root (WebDemo.slnx) above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>A temporary folder, deleted on dispose.</summary>
+public sealed class TempDirectory : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("webdemo-test-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
