@@ -114,7 +114,7 @@ public static class InferenceApi
             if (parameters.ValueKind != JsonValueKind.Object)
                 throw new BadHttpRequestException("\"parameters\" must be an object.", 422);
             if (parameters.TryGetProperty("top_k", out var k) && k.ValueKind != JsonValueKind.Null)
-                topK = k.TryGetInt32(out var value) && value >= 1
+                topK = k.ValueKind == JsonValueKind.Number && k.TryGetInt32(out var value) && value >= 1
                     ? value
                     : throw new BadHttpRequestException("\"parameters.top_k\" must be a whole number of at least 1.", 422);
             if (parameters.TryGetProperty("function_to_apply", out var function) && function.ValueKind != JsonValueKind.Null)
