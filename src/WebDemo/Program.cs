@@ -2,6 +2,7 @@ using WebDemo.Api;
 using WebDemo.Components;
 using WebDemo.Hosting;
 using WebDemo.Hubs;
+using WebDemo.Inference.Onnx.Runtime;
 
 // The content root is the output folder: appsettings*.json are copied there, so `dotnet run`,
 // the published app and the Docker image read configuration from the same place.
@@ -14,6 +15,9 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 builder.Services.AddWebDemo(builder.Configuration);
 
 var app = builder.Build();
+
+// Choose the ONNX execution provider now, so the log says which one at start, not at first use.
+app.Services.GetRequiredService<OnnxSessionFactory>();
 
 if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/error", createScopeForErrors: true);

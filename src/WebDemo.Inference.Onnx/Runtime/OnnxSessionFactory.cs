@@ -69,10 +69,10 @@ public sealed class OnnxSessionFactory
 
         if (!available.Contains("CUDAExecutionProvider"))
         {
-            var why = "this build has the CPU-only ONNX Runtime (build with -p:OnnxRuntimeGpu=true for CUDA).";
+            const string why = "this build has the CPU-only ONNX Runtime (build with -p:OnnxRuntimeGpu=true for CUDA).";
             if (requested == "cuda")
                 _logger.LogWarning("CUDA was requested but {Why} Falling back to CPU.", why);
-            return new(requested, "CPU", (requested == "cuda" ? "CUDA was requested but " : "") + why, available);
+            return new(requested, "CPU", requested == "cuda" ? "CUDA was requested but " + why : "CPU: " + why, available);
         }
         try
         {

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Playwright;
+using WebDemo.TestSupport;
+
+namespace WebDemo.E2E;
+
+/// <summary>
+/// The published app run as the Docker image runs it (<c>dotnet WebDemo.dll</c>, Production,
+/// ASPNETCORE_URLS=http://0.0.0.0:PORT), fetching the shared model from a loopback Hub, and one
+/// headless Debian chromium driven by Playwright.
+/// </summary>
+public sealed class PublishedApp : IAsyncLifetime
+{
+    private readonly TempDirectory _home = new();
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+    private IPlaywright? _playwright;
+
+    public LoopbackHub Hub { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+    public string BaseUrl { get; private set; } = "";
+
+    /// <summary>Everything the app wrote to stdout and stderr.</summary>
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    public static string ScreenshotDir { get; } = Path.Combine(TestPaths.RepoRoot, "artifacts", "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        Hub = await LoopbackHub.StartAsync();
+        var publishDir = await PublishAsync();
+        var port = FreePort();
+        BaseUrl = $"http://127.0.0.1:{port}";
+
+        var start = new ProcessStartInfo("dotnet", "WebDemo.dll")
+        {
+            WorkingDirectory = publishDir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var name in new[] { "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH", "HF_HUB_OFFLINE", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT" })
+            start.Environment.Remove(name);
+        start.Environment["ASPNETCORE_URLS"] = $"http://0.0.0.0:{port}";
+        start.Environment["HF_HOME"] = _home.Path;
+        start.Environment["HF_ENDPOINT"] = Hub.Url;
+        start.Environment["LocalModels__Models__0__Id"] = TestPaths.SentimentRepoId;
+        start.Environment["LocalModels__Models__0__Dtype"] = "fp32";
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        await WaitUntilUpAsync();
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        });
+        Directory.CreateDirectory(ScreenshotDir);
+    }
+
+    /// <summary>A new page, once the Blazor circuit runs it (typing before then would be lost).</summary>
+    public async Task<IPage> OpenAsync(string path, bool dark = false)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1280, Height = 860 },
+            ColorScheme = dark ? ColorScheme.Dark : ColorScheme.Light,
+        });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(BaseUrl + path);
+        await page.WaitForSelectorAsync("[data-interactive=true]", new PageWaitForSelectorOptions { Timeout = 30_000 });
+        return page;
+    }
+
+    private static async Task<string> PublishAsync()
+    {
+        if (Environment.GetEnvironmentVariable("WEBDEMO_PUBLISH_DIR") is { Length: > 0 } given && File.Exists(Path.Combine(given, "WebDemo.dll")))
+            return given;
+        var output = Path.Combine(TestPaths.RepoRoot, "artifacts", "e2e-app");
+        var publish = Process.Start(new ProcessStartInfo("dotnet",
+            ["publish", Path.Combine(TestPaths.RepoRoot, "src", "WebDemo", "WebDemo.csproj"), "-c", "Release", "-o", output, "-nologo", "-v", "quiet"])
+        { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var log = await publish.StandardOutput.ReadToEndAsync() + await publish.StandardError.ReadToEndAsync();
+        await publish.WaitForExitAsync();
+        Assert.True(publish.ExitCode == 0, "dotnet publish failed:\n" + log);
+        return output;
+    }
+
+    private async Task WaitUntilUpAsync()
+    {
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process!.HasExited)
+                throw new InvalidOperationException($"The app exited with {_process.ExitCode}:\n{Output}");
+            try
+            {
+                if ((await http.GetAsync(BaseUrl + "/")).StatusCode == HttpStatusCode.OK)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException("The app did not answer within 60 s:\n" + Output);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+            await Browser.DisposeAsync();
+        _playwright?.Dispose();
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        await Hub.DisposeAsync();
+        _home.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AppCollection : ICollectionFixture<PublishedApp>
+{
+    public const string Name = "published app";
+}
