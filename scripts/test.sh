@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs every test (unit, component, API, SignalR, browser) and ends with "N passed, N failed".
+# Installs what the tests need on a fresh Debian machine: chromium for Playwright, Node.js and
+# the Hugging Face JS client that the API is checked against.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+artifacts=$root/artifacts
+results=$artifacts/test-results
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=
+apt_install() {
+    [ -n "$apt_updated" ] || { as_root apt-get update -qq; apt_updated=1; }
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed (https://dot.net)." >&2; exit 1; }
+# Playwright drives Debian's chromium; its own browser download cannot work offline.
+[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || { echo "Installing chromium…"; apt_install chromium fonts-dejavu-core; }
+command -v node >/dev/null && command -v npm >/dev/null || { echo "Installing Node.js…"; apt_install nodejs npm; }
+(cd tests/clients && npm ci --no-audit --no-fund --loglevel=error)
+
+echo "Building…"
+dotnet build WebDemo.slnx -c Release -nologo -v quiet
+# The browser tests run the published app, as the Docker image does.
+dotnet publish src/WebDemo/WebDemo.csproj -c Release -o "$artifacts/e2e-app" -nologo -v quiet
+export WEBDEMO_PUBLISH_DIR=$artifacts/e2e-app
+
+rm -rf "$results"
+set +e
+dotnet test WebDemo.slnx -c Release --no-build --logger trx --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true
+status=$?
+set -e
+
+# dotnet test prints no summary a CI reads: count the TRX files' results.
+passed=0; failed=0; files=0
+for trx in "$results"/*.trx; do
+    [ -e "$trx" ] || continue
+    files=$((files + 1))
+    counters=$(grep -o '<Counters [^>]*>' "$trx")
+    passed=$((passed + $(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")))
+    failed=$((failed + $(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")))
+done
+if [ "$files" -eq 0 ]; then
+    echo "No test results were written." >&2
+    status=1
+fi
+[ "$status" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1   # a crash with no failed test still fails
+echo "$passed passed, $failed failed"
+exit "$status"
