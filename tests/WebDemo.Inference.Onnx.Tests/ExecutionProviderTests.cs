@@ -35,4 +35,20 @@ public class ExecutionProviderTests
             Assert.Contains(status.Active, new[] { "CUDA", "CPU" });
         }
     }
+
+    [Theory]
+    [InlineData("fp32", "onnx/model.onnx")]
+    [InlineData("q8", "onnx/model_quantized.onnx")]
+    [InlineData("int8", "onnx/model_int8.onnx")]
+    [InlineData("FP16", "onnx/model_fp16.onnx")]
+    public void The_dtype_picks_the_transformers_js_onnx_file(string dtype, string file) =>
+        Assert.Equal(file, new Catalog.LocalModelEntry { Id = "org/m", Dtype = dtype }.OnnxFile);
+
+    [Fact]
+    public void An_unknown_dtype_is_refused_with_the_choices()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => new Catalog.LocalModelEntry { Id = "org/m", Dtype = "int3" }.OnnxFile);
+
+        Assert.Contains("fp32, fp16, q8", error.Message);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using WebDemo.Inference.Errors;
@@ -27,6 +28,18 @@ public sealed class HubModelStoreTests : IAsyncLifetime
 
     private ServiceProvider Services(bool offline = false, string? token = null, Action<IServiceCollection>? configure = null) =>
         OnnxTestServices.Create(_hub.Url, _cache.Path, offline, token: token, configure: configure);
+
+    /// <summary>Offline services whose HTTP handler counts (and refuses) every attempt to open a socket.</summary>
+    private ServiceProvider OfflineServicesCountingSockets(StrongBox<int> connects) =>
+        Services(offline: true, configure: services => services.AddHttpClient(HubModelStore.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                ConnectCallback = (_, _) =>
+                {
+                    Interlocked.Increment(ref connects.Value);
+                    throw new InvalidOperationException("offline mode opened a socket");
+                },
+            }));
 
     private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
 
@@ -106,12 +119,8 @@ public sealed class HubModelStoreTests : IAsyncLifetime
     {
         using (var online = Services())
             await online.GetRequiredService<HubModelStore>().EnsureAsync(TestPaths.SentimentRepoId, SentimentFiles, null, default);
-        var connects = 0;
-        using var offline = Services(offline: true, configure: services => services.AddHttpClient(HubModelStore.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                ConnectCallback = (_, _) => { Interlocked.Increment(ref connects); throw new InvalidOperationException("no sockets offline"); },
-            }));
+        var connects = new StrongBox<int>();
+        using var offline = OfflineServicesCountingSockets(connects);
         _hub.Requests.Clear();
 
         var snapshot = await offline.GetRequiredService<HubModelStore>().EnsureAsync(TestPaths.SentimentRepoId, SentimentFiles, null, default);
@@ -119,26 +128,22 @@ public sealed class HubModelStoreTests : IAsyncLifetime
 
         Assert.True(File.Exists(snapshot.Get("onnx/model.onnx")));
         Assert.Equal("POSITIVE", model.Classify(["a wonderful film"], 0, 1)[0].Labels[0].Label);
-        Assert.Equal(0, connects);
+        Assert.Equal(0, connects.Value);
         Assert.Empty(_hub.Requests);
     }
 
     [Fact]
     public async Task Offline_mode_without_a_cached_copy_says_so()
     {
-        var connects = 0;
-        using var offline = Services(offline: true, configure: services => services.AddHttpClient(HubModelStore.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                ConnectCallback = (_, _) => { Interlocked.Increment(ref connects); throw new InvalidOperationException(); },
-            }));
+        var connects = new StrongBox<int>();
+        using var offline = OfflineServicesCountingSockets(connects);
 
         var error = await Assert.ThrowsAsync<InferenceException>(() =>
             offline.GetRequiredService<HubModelStore>().EnsureAsync(TestPaths.SentimentRepoId, SentimentFiles, null, default));
 
         Assert.Equal(InferenceErrorKind.ModelUnavailable, error.Kind);
         Assert.Contains("HF_HUB_OFFLINE", error.Message);
-        Assert.Equal(0, connects);
+        Assert.Equal(0, connects.Value);
     }
 
     [Fact]
@@ -201,6 +206,20 @@ public sealed class HubModelStoreTests : IAsyncLifetime
 
         Assert.Equal(InferenceErrorKind.ModelNotFound, error.Kind);
         Assert.Empty(_hub.Requests);
+    }
+
+    [Fact]
+    public async Task Concurrent_first_requests_share_one_download_and_one_session()
+    {
+        using var services = Services();
+        var loader = services.GetRequiredService<LocalModelLoader>();
+
+        var models = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            Task.Run(() => loader.GetTextClassifierAsync(TestPaths.SentimentRepoId, null, default))));
+
+        Assert.All(models, m => Assert.Same(models[0], m));
+        Assert.Single(_hub.Requests, r => r.Method == "GET" && r.Path.EndsWith("onnx/model.onnx"));
+        Assert.True(loader.IsLoaded(TestPaths.SentimentRepoId));
     }
 
     /// <summary>Flips one byte of one file's body, as a bad proxy or disk might.</summary>
