@@ -32,7 +32,7 @@ public class TextClassificationServiceTests
     private static (TextClassificationService, EchoBackend) Create(int maxInputs = 4, int maxChars = 100)
     {
         var backend = new EchoBackend();
-        var options = Options.Create(new TextClassificationOptions { DefaultModel = "org/model", MaxInputs = maxInputs, MaxCharactersPerInput = maxChars });
+        var options = Options.Create(new TextClassificationOptions { MaxInputs = maxInputs, MaxCharactersPerInput = maxChars });
         return (new TextClassificationService([backend], options), backend);
     }
 
@@ -106,9 +106,20 @@ public class TextClassificationServiceTests
         await service.ClassifyAsync(new TextClassificationRequest(["a"])).ToListAsync();
         await service.ClassifyAsync(new TextClassificationRequest(["a"], "org/other", TopK: 1)).ToListAsync();
 
-        Assert.Equal("org/model", backend.Calls[0].Model);
-        Assert.Equal(new TextClassificationCall("org/other", ["a"], 1).Model, backend.Calls[1].Model);
+        Assert.Equal("org/model", backend.Calls[0].Model); // the first local model
+        Assert.Equal("org/other", backend.Calls[1].Model);
         Assert.Equal(1, backend.Calls[1].TopK);
+    }
+
+    [Fact]
+    public void Cloud_providers_without_a_cloud_set_up_are_refused_in_words()
+    {
+        var (service, backend) = Create();
+
+        var error = Assert.Throws<InferenceException>(() => service.ClassifyAsync(new TextClassificationRequest(["a"], Provider: "auto")));
+
+        Assert.Contains("not set up", error.Message);
+        Assert.Empty(backend.Calls);
     }
 
     [Fact]

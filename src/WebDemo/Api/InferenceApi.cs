@@ -8,7 +8,8 @@ namespace WebDemo.Api;
 
 /// <summary>
 /// The Hugging Face Inference API wire format over this app's models:
-/// <c>POST /models/{org}/{name}</c> (and the router-style <c>/hf-inference/models/...</c>) with
+/// <c>POST /models/{org}/{name}</c>, or router-style <c>POST /{provider}/models/{org}/{name}</c>
+/// where provider is <c>local</c>, <c>auto</c> or a provider's name (failing over as the page does), with
 /// <c>{"inputs": "text" | ["t1", "t2"], "parameters": {"top_k": n}}</c>, answering one
 /// <c>[{"label", "score"}, ...]</c> list per input, as the hf-inference server does. With
 /// <c>Accept: text/event-stream</c> the same call streams its updates as server-sent events.
@@ -18,28 +19,29 @@ public static class InferenceApi
     public static void MapInferenceApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/models", (TextClassificationService textClassification) =>
-            textClassification.AvailableModels.Select(id => new { id, pipeline_tag = "text-classification" }));
+            textClassification.AvailableModels.Select(id => new
+            {
+                id,
+                pipeline_tag = TextClassificationService.Task,
+                local = textClassification.LocalModels.Contains(id),
+            }));
 
-        foreach (var prefix in new[] { "/models", "/hf-inference/models" })
-        {
-            app.MapPost(prefix + "/{org}/{name}", (string org, string name, HttpContext context,
-                    TextClassificationService service, CancellationToken ct) =>
-                    RunAsync($"{org}/{name}", context, service, ct))
-                .WithName($"text-classification{prefix.Replace('/', '-')}")
-                .DisableAntiforgery();
-        }
+        app.MapPost("/models/{org}/{name}", (string org, string name, HttpContext context,
+                TextClassificationService service, CancellationToken ct) =>
+                RunAsync($"{org}/{name}", null, context, service, ct))
+            .DisableAntiforgery();
+        app.MapPost("/{provider}/models/{org}/{name}", (string provider, string org, string name, HttpContext context,
+                TextClassificationService service, CancellationToken ct) =>
+                RunAsync($"{org}/{name}", provider, context, service, ct))
+            .DisableAntiforgery();
     }
 
-    private static async Task<IResult> RunAsync(string model, HttpContext context, TextClassificationService service, CancellationToken ct)
+    private static async Task<IResult> RunAsync(string model, string? provider, HttpContext context, TextClassificationService service, CancellationToken ct)
     {
-        if (!service.AvailableModels.Contains(model))
-            return InferenceProblems.Problem(StatusCodes.Status404NotFound,
-                $"Model '{model}' is not served here. Available: {string.Join(", ", service.AvailableModels)}.");
-
         TextClassificationRequest request;
         try
         {
-            request = await ReadRequestAsync(context.Request, model, ct);
+            request = await ReadRequestAsync(context.Request, model, ct) with { Provider = provider };
         }
         catch (JsonException ex)
         {

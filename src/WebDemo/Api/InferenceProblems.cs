@@ -10,11 +10,28 @@ public static class InferenceProblems
         InferenceErrorKind.InvalidInput => StatusCodes.Status422UnprocessableEntity,
         InferenceErrorKind.ModelNotFound => StatusCodes.Status404NotFound,
         InferenceErrorKind.Unauthorized => StatusCodes.Status403Forbidden,
-        InferenceErrorKind.ModelUnavailable => StatusCodes.Status503ServiceUnavailable,
+        InferenceErrorKind.PaymentRequired => StatusCodes.Status402PaymentRequired,
+        InferenceErrorKind.RateLimited => StatusCodes.Status429TooManyRequests,
+        InferenceErrorKind.ModelUnavailable or InferenceErrorKind.ProviderDown => StatusCodes.Status503ServiceUnavailable,
+        InferenceErrorKind.TimedOut => StatusCodes.Status504GatewayTimeout,
         _ => StatusCodes.Status502BadGateway,
     };
 
-    public static IResult From(InferenceException error) => Problem(StatusCodeFor(error.Kind), error.Message);
+    public static IResult From(InferenceException error)
+    {
+        var problem = Problem(StatusCodeFor(error.Kind), error.Message);
+        return error.RetryAfter is { } wait ? new WithRetryAfter(problem, wait) : problem;
+    }
+
+    /// <summary>Passes a provider's Retry-After on to our own caller.</summary>
+    private sealed class WithRetryAfter(IResult inner, TimeSpan wait) : IResult
+    {
+        public Task ExecuteAsync(HttpContext context)
+        {
+            context.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return inner.ExecuteAsync(context);
+        }
+    }
 
     /// <summary>
     /// problem+json, with the message also under "error", the field the Hugging Face clients
@@ -28,8 +45,11 @@ public static class InferenceProblems
             400 => "Malformed request",
             404 => "Model not found",
             422 => "Invalid input",
+            402 => "Out of credits",
             403 => "Not authorized",
+            429 => "Rate limited",
             503 => "Model unavailable",
+            504 => "Timed out",
             _ => "Inference failed",
         },
         extensions: new Dictionary<string, object?> { ["error"] = detail });

@@ -55,11 +55,12 @@ public class TextClassificationApiTests(WebDemoServer server)
     }
 
     [Fact]
-    public async Task The_router_style_path_works_too()
+    public async Task The_router_style_path_names_the_provider()
     {
-        var response = await PostRaw("""{"inputs": "fine"}""", "/hf-inference/models/" + TestPaths.SentimentRepoId);
+        var response = await PostRaw("""{"inputs": "fine"}""", "/local/models/" + TestPaths.SentimentRepoId);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("local", response.Headers.GetValues("x-inference-provider").Single());
     }
 
     [Theory]

@@ -20,7 +20,7 @@ public sealed class SentimentPageTests : IAsyncDisposable
         _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         _ctx.Services.AddMudServices();
         _ctx.Services.AddSingleton(new TextClassificationService([_backend],
-            Options.Create(new TextClassificationOptions { DefaultModel = ScriptedBackend.Model, MaxInputs = 3 })));
+            Options.Create(new TextClassificationOptions { MaxInputs = 3 })));
         _ctx.Render<MudPopoverProvider>();
     }
 

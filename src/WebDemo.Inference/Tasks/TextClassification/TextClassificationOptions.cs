@@ -5,8 +5,8 @@ public sealed class TextClassificationOptions
 {
     public const string Section = "TextClassification";
 
-    /// <summary>The model used when a request names none.</summary>
-    public string DefaultModel { get; set; } = "Xenova/distilbert-base-uncased-finetuned-sst-2-english";
+    /// <summary>The model cloud providers are asked for when a request names none (and the only one they may be asked for, besides the local models).</summary>
+    public string CloudModel { get; set; } = "distilbert/distilbert-base-uncased-finetuned-sst-2-english";
 
     /// <summary>The most texts one request may hold.</summary>
     public int MaxInputs { get; set; } = 64;

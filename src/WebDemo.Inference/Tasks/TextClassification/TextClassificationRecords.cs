@@ -5,9 +5,10 @@ namespace WebDemo.Inference.Tasks.TextClassification;
 /// Hugging Face wire format (<c>{"inputs": ..., "parameters": {"top_k": n}}</c>) onto this.
 /// </summary>
 /// <param name="Inputs">One text per item.</param>
-/// <param name="Model">A model id; null means the configured default.</param>
+/// <param name="Model">A model id; null means the default of the chosen provider (the first local model, or the cloud model).</param>
 /// <param name="TopK">Return only the K most probable labels; null returns them all, best first.</param>
-public sealed record TextClassificationRequest(IReadOnlyList<string> Inputs, string? Model = null, int? TopK = null);
+/// <param name="Provider">"local", "auto" or a provider's name; null means local when a local model serves the model, else auto.</param>
+public sealed record TextClassificationRequest(IReadOnlyList<string> Inputs, string? Model = null, int? TopK = null, string? Provider = null);
 
 /// <summary>One label with its probability: the Hugging Face <c>{label, score}</c> shape.</summary>
 public sealed record LabelScore(string Label, double Score);

@@ -1,29 +1,44 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using WebDemo.Inference.Errors;
+using WebDemo.Inference.Routing;
 using WebDemo.Inference.Streaming;
 
 namespace WebDemo.Inference.Tasks.TextClassification;
 
 /// <summary>
-/// The text-classification task: validates a request, picks the backend that serves the model,
-/// and wraps its stream with the final provenance. Every surface (page, hub, HTTP) calls this.
+/// The text-classification task: validates a request, plans the provider chain (local, or cloud
+/// providers then the local model) and walks it with failover. Every surface (page, hub, HTTP)
+/// calls this and gets the same stream.
 /// </summary>
 public sealed class TextClassificationService(
-    IEnumerable<ITextClassificationBackend> backends,
-    IOptions<TextClassificationOptions> options)
+    IEnumerable<ITextClassificationBackend> localBackends,
+    IOptions<TextClassificationOptions> options,
+    ICloudInference? cloud = null)
 {
-    private readonly IReadOnlyList<ITextClassificationBackend> _backends = backends.ToList();
+    public const string Task = "text-classification";
+
+    private readonly IReadOnlyList<ITextClassificationBackend> _local = localBackends.ToList();
 
     public TextClassificationOptions Options => options.Value;
 
-    /// <summary>Every model some backend serves, the default first.</summary>
-    public IReadOnlyList<string> AvailableModels =>
-        _backends.SelectMany(b => b.Models)
-            .Distinct(StringComparer.Ordinal)
-            .OrderBy(m => m == Options.DefaultModel ? 0 : 1)
-            .ToList();
+    /// <summary>The models this machine runs, the default first.</summary>
+    public IReadOnlyList<string> LocalModels => _local.SelectMany(b => b.Models).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>Every model a request may name: the local ones, then the cloud model.</summary>
+    public IReadOnlyList<string> AvailableModels => [.. LocalModels, .. LocalModels.Contains(Options.CloudModel) ? [] : new[] { Options.CloudModel }];
+
+    /// <summary>Null when cloud providers can be used; otherwise why not.</summary>
+    public string? CloudUnavailableReason => cloud is null ? "Cloud providers are not set up in this app." : cloud.UnavailableReason;
+
+    /// <summary>The cloud providers that serve the cloud model, for a provider picker; empty without a token.</summary>
+    public async Task<IReadOnlyList<string>> CloudProvidersAsync(CancellationToken cancellationToken)
+    {
+        if (cloud is null || cloud.UnavailableReason is not null)
+            return [];
+        var providers = await cloud.ProvidersAsync(Options.CloudModel, Task, cancellationToken).ConfigureAwait(false);
+        return providers.Select(p => p.Name).ToList();
+    }
 
     /// <summary>
     /// Validates at once (throwing <see cref="InferenceException"/> before anything streams, so
@@ -33,10 +48,30 @@ public sealed class TextClassificationService(
         TextClassificationRequest request, CancellationToken cancellationToken = default)
     {
         var call = Validate(request);
-        var backend = _backends.FirstOrDefault(b => b.Models.Contains(call.Model))
-            ?? throw new InferenceException(InferenceErrorKind.ModelNotFound,
-                $"Model '{call.Model}' is not served here. Available: {string.Join(", ", AvailableModels)}.");
-        return RunAsync(backend, call, cancellationToken);
+        var provider = string.IsNullOrWhiteSpace(request.Provider)
+            ? (request.Model is null ? LocalModels.Count > 0 : LocalModels.Contains(call.Model)) ? ProviderNames.Local : ProviderNames.Auto
+            : request.Provider.Trim().ToLowerInvariant();
+
+        var localBackend = _local.FirstOrDefault(b => b.Models.Contains(call.Model)) ?? _local.FirstOrDefault(b => b.Models.Count > 0);
+        var localModel = localBackend is null ? null : localBackend.Models.Contains(call.Model) ? call.Model : localBackend.Models.First();
+        if (provider == ProviderNames.Local)
+        {
+            if (localBackend is null || localModel != call.Model && request.Model is not null)
+                throw new InferenceException(InferenceErrorKind.ModelNotFound,
+                    $"Model '{call.Model}' is not served here. Available: {string.Join(", ", LocalModels)}.");
+        }
+        else
+        {
+            if (!AvailableModels.Contains(call.Model))
+                throw new InferenceException(InferenceErrorKind.ModelNotFound,
+                    $"Model '{call.Model}' is not served here. Available: {string.Join(", ", AvailableModels)}.");
+            if (CloudUnavailableReason is { } why)
+                throw new InferenceException(InferenceErrorKind.Unauthorized, why);
+        }
+
+        var local = localBackend is null ? null
+            : new ChainLink<ITextClassificationBackend>(localBackend.Provider, localModel!, localBackend, localBackend.Device);
+        return RunAsync(call, provider, local, cancellationToken);
     }
 
     public TextClassificationCall Validate(TextClassificationRequest request)
@@ -57,31 +92,27 @@ public sealed class TextClassificationService(
         if (request.TopK is < 1)
             throw Invalid("top_k must be a whole number of at least 1.");
 
-        var model = string.IsNullOrWhiteSpace(request.Model) ? limits.DefaultModel : request.Model.Trim();
+        var model = string.IsNullOrWhiteSpace(request.Model)
+            ? request.Provider is null or ProviderNames.Local && LocalModels.Count > 0 ? LocalModels[0] : Options.CloudModel
+            : request.Model.Trim();
         return new TextClassificationCall(model, request.Inputs, request.TopK);
     }
 
-    private static async IAsyncEnumerable<InferenceUpdate<ClassifiedText>> RunAsync(
-        ITextClassificationBackend backend, TextClassificationCall call,
+    private async IAsyncEnumerable<InferenceUpdate<ClassifiedText>> RunAsync(
+        TextClassificationCall call, string provider, ChainLink<ITextClassificationBackend>? local,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
-        double? firstResultMs = null;
-        var tokensIn = 0;
-        await foreach (var update in backend.ClassifyAsync(call, cancellationToken).WithCancellation(cancellationToken))
+        IReadOnlyList<ChainLink<ITextClassificationBackend>> chain = provider == ProviderNames.Local
+            ? [local!]
+            : await new ProviderRouter(cloud!).PlanAsync(Task, call.Model, provider,
+                p => cloud!.TextClassification(p.Name, p.ProviderModelId), local, cancellationToken).ConfigureAwait(false);
+
+        await foreach (var update in FailoverRunner.RunAsync(chain,
+            (link, ct) => link.Backend.ClassifyAsync(call with { Model = link.Model }, ct),
+            item => item.TokenCount, cancellationToken).ConfigureAwait(false))
         {
-            if (update.Kind == UpdateKind.Partial && update.Partial is { } item)
-            {
-                firstResultMs ??= clock.Elapsed.TotalMilliseconds;
-                tokensIn += item.TokenCount;
-            }
-            if (update.Kind != UpdateKind.Final)
-                yield return update;
+            yield return update;
         }
-        var total = clock.Elapsed.TotalMilliseconds;
-        var attempts = new[] { new Attempt(backend.Provider, "ok", total) };
-        yield return InferenceUpdate<ClassifiedText>.ForFinal(
-            new Provenance(backend.Provider, call.Model, backend.Device, firstResultMs, total, attempts, TokensIn: tokensIn));
     }
 
     private static InferenceException Invalid(string message) => new(InferenceErrorKind.InvalidInput, message);

@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WebDemo.Inference.Configuration;
+
+namespace WebDemo.Inference.Remote.HuggingFace;
+
+/// <summary>One provider that serves a model, from the Hub's inferenceProviderMapping.</summary>
+/// <param name="ProviderModelId">The model's id at that provider.</param>
+public sealed record ProviderEntry(string Provider, string ProviderModelId, string Task, string Status);
+
+/// <summary>
+/// Which providers serve a model, from <c>/api/models/{id}?expand[]=inferenceProviderMapping</c>
+/// (both the object form keyed by provider and the newer array form), cached for a while.
+/// </summary>
+public sealed class ProviderMapping(
+    IHttpClientFactory httpClientFactory,
+    IOptions<CloudOptions> options,
+    HuggingFaceToken token,
+    TimeProvider time,
+    ILogger<ProviderMapping> logger)
+{
+    public const string HttpClientName = "hf-hub-api";
+
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Until, IReadOnlyList<ProviderEntry> Entries)> _cache = new(StringComparer.Ordinal);
+
+    /// <summary>The live providers of a model for a task, in the mapping's order; empty when there are none or the Hub cannot be asked.</summary>
+    public async Task<IReadOnlyList<ProviderEntry>> LiveProvidersAsync(string model, string task, CancellationToken ct)
+    {
+        var all = await GetAsync(model, ct).ConfigureAwait(false);
+        return all.Where(e => e.Task == task && e.Status is "live" or "").ToList();
+    }
+
+    public async Task<IReadOnlyList<ProviderEntry>> GetAsync(string model, CancellationToken ct)
+    {
+        if (_cache.TryGetValue(model, out var cached) && cached.Until > time.GetUtcNow())
+            return cached.Entries;
+
+        IReadOnlyList<ProviderEntry> entries;
+        try
+        {
+            var client = httpClientFactory.CreateClient(HttpClientName);
+            using var request = new HttpRequestMessage(HttpMethod.Get,
+                $"{options.Value.HubUrl.TrimEnd('/')}/api/models/{model}?expand[]=inferenceProviderMapping");
+            if (token.Value is { } value)
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", value);
+            using var response = await client.SendAsync(request, ct).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                logger.LogWarning("The provider mapping of {Model} could not be read: HTTP {Status}.", model, (int)response.StatusCode);
+                return [];
+            }
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false));
+            entries = Parse(doc.RootElement);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            logger.LogWarning("The provider mapping of {Model} could not be read: {Error}", model, ex.Message);
+            return []; // not cached: the next call asks again
+        }
+        _cache[model] = (time.GetUtcNow() + options.Value.MappingCacheDuration, entries);
+        return entries;
+    }
+
+    internal static IReadOnlyList<ProviderEntry> Parse(JsonElement model)
+    {
+        if (!model.TryGetProperty("inferenceProviderMapping", out var mapping))
+            return [];
+        var entries = new List<ProviderEntry>();
+        if (mapping.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var provider in mapping.EnumerateObject())
+                entries.Add(Entry(provider.Name, provider.Value));
+        }
+        else if (mapping.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in mapping.EnumerateArray())
+                if (String(item, "provider") is { } name)
+                    entries.Add(Entry(name, item));
+        }
+        return entries;
+
+        static ProviderEntry Entry(string provider, JsonElement value) => new(provider,
+            String(value, "providerId") ?? "", String(value, "task") ?? "", String(value, "status") ?? "");
+
+        static string? String(JsonElement element, string name) =>
+            element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
+                ? v.GetString() : null;
+    }
+}

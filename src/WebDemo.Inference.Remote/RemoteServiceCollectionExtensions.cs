@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using WebDemo.Inference.Remote.HuggingFace;
+using WebDemo.Inference.Remote.Resilience;
+using WebDemo.Inference.Routing;
+
+namespace WebDemo.Inference.Remote;
+
+public static class RemoteServiceCollectionExtensions
+{
+    /// <summary>Hugging Face Inference Providers: the router client, provider mappings and per-provider resilience.</summary>
+    public static IServiceCollection AddCloudInference(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<CloudOptions>()
+            .Configure(o =>
+            {
+                if (Environment.GetEnvironmentVariable("HF_ENDPOINT") is { Length: > 0 } endpoint)
+                    o.HubUrl = endpoint;
+            })
+            .Bind(configuration.GetSection(CloudOptions.Section));
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Timeouts belong to the Polly pipelines (per task), not to HttpClient.
+        services.AddHttpClient(HfTaskClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .RedactLoggedHeaders(["Authorization"]);
+        services.AddHttpClient(ProviderMapping.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15))
+            .RedactLoggedHeaders(["Authorization"]);
+
+        services.AddSingleton<ProviderPipelines>();
+        services.AddSingleton<ProviderMapping>();
+        services.AddSingleton<HfTaskClient>();
+        services.AddSingleton<ICloudInference, HuggingFaceCloud>();
+        return services;
+    }
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using WebDemo.Inference.Errors;
+using WebDemo.Inference.Streaming;
+
+namespace WebDemo.Inference.Routing;
+
+/// <summary>
+/// Walks a failover chain for any task: the first link that answers serves the call; a link that
+/// fails before any output moves on to the next, unless the error is one another provider cannot
+/// fix (bad input, bad token). Once output has reached the caller, a failure ends the stream
+/// with an honest error rather than starting again elsewhere, so nothing already shown is lost or
+/// repeated. The final update records every attempt.
+/// </summary>
+public static class FailoverRunner
+{
+    public static async IAsyncEnumerable<InferenceUpdate<T>> RunAsync<TBackend, T>(
+        IReadOnlyList<ChainLink<TBackend>> chain,
+        Func<ChainLink<TBackend>, CancellationToken, IAsyncEnumerable<InferenceUpdate<T>>> call,
+        Func<T, int> tokensIn,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var attempts = new List<Attempt>();
+        InferenceException? lastError = null;
+
+        foreach (var link in chain)
+        {
+            var linkClock = Stopwatch.StartNew();
+            double? firstResultMs = null;
+            var tokens = 0;
+            var produced = false;
+            InferenceException? failure = null;
+
+            await using var updates = call(link, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            while (true)
+            {
+                InferenceUpdate<T> update;
+                try
+                {
+                    if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                        break;
+                    update = updates.Current;
+                }
+                catch (InferenceException ex)
+                {
+                    failure = ex;
+                    break;
+                }
+                if (update.Kind == UpdateKind.Partial && update.Partial is { } item)
+                {
+                    firstResultMs ??= clock.Elapsed.TotalMilliseconds;
+                    tokens += tokensIn(item);
+                    produced = true;
+                }
+                if (update.Kind != UpdateKind.Final)
+                    yield return update;
+            }
+
+            if (failure is null)
+            {
+                attempts.Add(new Attempt(link.Provider, "ok", linkClock.Elapsed.TotalMilliseconds));
+                yield return InferenceUpdate<T>.ForFinal(new Provenance(link.Provider, link.Model, link.Device,
+                    firstResultMs, clock.Elapsed.TotalMilliseconds, attempts, TokensIn: tokens > 0 ? tokens : null));
+                yield break;
+            }
+
+            attempts.Add(new Attempt(link.Provider, failure.Kind == InferenceErrorKind.ProviderDown ? "skipped" : "failed",
+                linkClock.Elapsed.TotalMilliseconds, failure.Status, failure.Message));
+            lastError = failure;
+            if (produced || !failure.CanFailOver)
+                break;
+            yield return InferenceUpdate<T>.ForProgress(new ProgressInfo("failover",
+                $"{link.Provider} failed ({failure.Message}); trying the next provider…"));
+        }
+
+        throw WithAttempts(lastError ?? new InferenceException(InferenceErrorKind.ModelUnavailable, "No provider can serve this model."), attempts);
+    }
+
+    /// <summary>The last error, saying what was tried before it when there was more than one attempt.</summary>
+    private static InferenceException WithAttempts(InferenceException error, List<Attempt> attempts)
+    {
+        if (attempts.Count <= 1)
+            return error;
+        var tried = string.Join("; ", attempts.Select(a => $"{a.Provider}: {a.Error}"));
+        return new InferenceException(error.Kind, $"Every provider failed. {tried}", error)
+        {
+            Provider = error.Provider,
+            Status = error.Status,
+            RetryAfter = error.RetryAfter,
+        };
+    }
+}

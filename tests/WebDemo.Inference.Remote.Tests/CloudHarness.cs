@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using WebDemo.Inference.Configuration;
+using WebDemo.Inference.Errors;
+using WebDemo.Inference.Streaming;
+using WebDemo.Inference.Tasks.TextClassification;
+using WebDemo.TestSupport;
+
+namespace WebDemo.Inference.Remote.Tests;
+
+/// <summary>The real text-classification service with the real cloud client, against a fake router, with a stub local model last in the chain.</summary>
+public sealed class CloudHarness : IAsyncDisposable
+{
+    public const string CloudModel = "org/sentiment";
+    public const string Token = "hf_harness_token_1234";
+
+    private readonly ServiceProvider _services;
+
+    public FakeRouter Router { get; }
+    public TextClassificationService Service { get; }
+    public LocalStub Local { get; } = new();
+
+    private CloudHarness(FakeRouter router, string? token, IDictionary<string, string?>? settings)
+    {
+        Router = router;
+        router.Mapping[CloudModel] = ["prov-a", "prov-b"];
+        var values = new Dictionary<string, string?>
+        {
+            ["Cloud:RouterUrl"] = router.Url,
+            ["Cloud:HubUrl"] = router.Url,
+            ["Cloud:SingleResponse:Attempt"] = "00:00:01",
+            ["Cloud:SingleResponse:Total"] = "00:00:06",
+            ["Cloud:Retry:MaxRetries"] = "2",
+            ["Cloud:Retry:BaseDelay"] = "00:00:00.050",
+            ["Cloud:Retry:MaxRetryAfter"] = "00:00:02",
+            ["Cloud:Retry:MaxModelLoadingWait"] = "00:00:02",
+            ["Cloud:CircuitBreaker:MinimumThroughput"] = "4",
+            ["Cloud:CircuitBreaker:BreakDuration"] = "00:01:00",
+            ["TextClassification:CloudModel"] = CloudModel,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            values[key] = value;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(new HuggingFaceToken(name => name == "HF_TOKEN" ? token : null));
+        services.AddCloudInference(configuration);
+        services.AddOptions<TextClassificationOptions>().Bind(configuration.GetSection(TextClassificationOptions.Section));
+        services.AddSingleton<ITextClassificationBackend>(Local);
+        services.AddSingleton<TextClassificationService>();
+        _services = services.BuildServiceProvider();
+        Service = _services.GetRequiredService<TextClassificationService>();
+    }
+
+    public static async Task<CloudHarness> StartAsync(string? token = Token, IDictionary<string, string?>? settings = null) =>
+        new(await FakeRouter.StartAsync(), token, settings);
+
+    public sealed record Outcome(List<InferenceUpdate<ClassifiedText>> Updates, InferenceException? Error, TimeSpan Elapsed)
+    {
+        public Provenance? Provenance => Updates.LastOrDefault(u => u.Kind == UpdateKind.Final)?.Provenance;
+        public List<ClassifiedText> Results => Updates.Where(u => u.Kind == UpdateKind.Partial).Select(u => u.Partial!).ToList();
+        public List<string> Progress => Updates.Where(u => u.Kind == UpdateKind.Progress).Select(u => u.Progress!.Message).ToList();
+    }
+
+    public async Task<Outcome> RunAsync(string provider, params string[] texts)
+    {
+        var updates = new List<InferenceUpdate<ClassifiedText>>();
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            await foreach (var update in Service.ClassifyAsync(new TextClassificationRequest(texts, Provider: provider)))
+                updates.Add(update);
+            return new Outcome(updates, null, clock.Elapsed);
+        }
+        catch (InferenceException ex)
+        {
+            return new Outcome(updates, ex, clock.Elapsed);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await Router.DisposeAsync();
+    }
+
+    /// <summary>The local model at the end of every chain: says POSITIVE, 0.7.</summary>
+    public sealed class LocalStub : ITextClassificationBackend
+    {
+        public int Calls;
+        public string Provider => "local";
+        public string? Device => "CPU";
+        public IReadOnlyCollection<string> Models => ["local/sentiment"];
+
+        public async IAsyncEnumerable<InferenceUpdate<ClassifiedText>> ClassifyAsync(
+            TextClassificationCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref Calls);
+            for (var i = 0; i < call.Inputs.Count; i++)
+            {
+                await Task.Yield();
+                yield return InferenceUpdate<ClassifiedText>.ForPartial(new ClassifiedText(i, call.Inputs[i],
+                    [new LabelScore("POSITIVE", 0.7), new LabelScore("NEGATIVE", 0.3)], false, 3));
+            }
+        }
+    }
+}
