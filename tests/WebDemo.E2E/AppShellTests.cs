@@ -54,7 +54,10 @@ public class AppShellTests(PublishedApp app)
         var page = await app.OpenAsync("/status");
 
         await Assertions.Expect(page.Locator("[data-testid=execution-provider]")).ToContainTextAsync("CPU");
-        await Assertions.Expect(page.Locator("[data-testid=token-status]")).ToContainTextAsync("not configured");
+        await Assertions.Expect(page.Locator("[data-testid=token-status]")).ToContainTextAsync("configured");
+        await Assertions.Expect(page.Locator("[data-testid=token-status]")).ToContainTextAsync("HF_TOKEN environment variable");
+        await Assertions.Expect(page.Locator("[data-testid=cloud-status]")).ToContainTextAsync("available");
+        Assert.DoesNotContain(PublishedApp.Token, await page.ContentAsync());
         var models = page.Locator("[data-testid=models]");
         await Assertions.Expect(models).ToContainTextAsync(TestPaths.SentimentRepoId);
         await Assertions.Expect(models).ToContainTextAsync("onnx/model.onnx");

@@ -19,7 +19,14 @@ public sealed class PublishedApp : IAsyncLifetime
     private Process? _process;
     private IPlaywright? _playwright;
 
+    /// <summary>A token the app really uses (cloud calls go to <see cref="Router"/>); it must appear nowhere.</summary>
+    public const string Token = "hf_E2eCanary4d2a9b8c1f";
+
+    /// <summary>The cloud model the fake router maps to hf-inference and prov-b.</summary>
+    public const string CloudModel = "org/sentiment";
+
     public LoopbackHub Hub { get; private set; } = null!;
+    public FakeRouter Router { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
     public string BaseUrl { get; private set; } = "";
 
@@ -34,6 +41,8 @@ public sealed class PublishedApp : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Hub = await LoopbackHub.StartAsync();
+        Router = await FakeRouter.StartAsync();
+        Router.Mapping[CloudModel] = ["hf-inference", "prov-b"];
         var publishDir = await PublishAsync();
         var port = FreePort();
         BaseUrl = $"http://127.0.0.1:{port}";
@@ -44,13 +53,20 @@ public sealed class PublishedApp : IAsyncLifetime
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var name in new[] { "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH", "HF_HUB_OFFLINE", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT" })
+        foreach (var name in new[] { "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH", "HF_HUB_OFFLINE", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT" })
             start.Environment.Remove(name);
         start.Environment["ASPNETCORE_URLS"] = $"http://0.0.0.0:{port}";
         start.Environment["HF_HOME"] = _home.Path;
         start.Environment["HF_ENDPOINT"] = Hub.Url;
         start.Environment["LocalModels__Models__0__Id"] = TestPaths.SentimentRepoId;
         start.Environment["LocalModels__Models__0__Dtype"] = "fp32";
+        start.Environment["HF_TOKEN"] = Token;
+        start.Environment["Cloud__RouterUrl"] = Router.Url;
+        start.Environment["Cloud__HubUrl"] = Router.Url;
+        start.Environment["Cloud__Retry__BaseDelay"] = "00:00:00.020";
+        // The tests share one app: a breaker opened by one must not skip providers in another (it has its own tests).
+        start.Environment["Cloud__CircuitBreaker__MinimumThroughput"] = "1000";
+        start.Environment["TextClassification__CloudModel"] = CloudModel;
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
@@ -136,6 +152,7 @@ public sealed class PublishedApp : IAsyncLifetime
             await _process.WaitForExitAsync();
         }
         await Hub.DisposeAsync();
+        await Router.DisposeAsync();
         _home.Dispose();
     }
 }

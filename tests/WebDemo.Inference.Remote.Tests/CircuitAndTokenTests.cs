@@ -17,6 +17,7 @@ public class CircuitAndTokenTests
         var second = await cloud.RunAsync("prov-a", "good");
         Assert.Equal("prov-b", first.Provenance!.Provider);
         Assert.Equal("prov-b", second.Provenance!.Provider);
+        Assert.All(second.Provenance.Attempts.SkipLast(1), a => Assert.Equal(500, a.Status)); // what happened, even as the breaker opened
         var asked = cloud.Router.CountFor("prov-a");
 
         var third = await cloud.RunAsync("prov-a", "good");

@@ -35,20 +35,27 @@ public sealed class HfTaskClient(
         var context = ResilienceContextPool.Shared.Get(ct);
         context.Properties.Set(ProviderPipelines.ProgressKey, progress);
         HttpResponseMessage response;
+        var attempts = 0;
+        int? lastStatus = null;
         try
         {
             response = await pipelines.For(provider, budget).ExecuteAsync(async ctx =>
             {
+                attempts++;
                 using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(payload) };
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
                 var answer = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ctx.CancellationToken).ConfigureAwait(false);
+                lastStatus = (int)answer.StatusCode;
                 await answer.Content.LoadIntoBufferAsync(ctx.CancellationToken).ConfigureAwait(false); // a stalled body is this attempt's timeout
                 return answer;
             }, context).ConfigureAwait(false);
         }
         catch (BrokenCircuitException)
         {
-            throw RouterErrors.CircuitOpen(provider);
+            // Opened by this very call's failures: say what happened, not only that it is now skipped.
+            throw attempts > 0
+                ? RouterErrors.FailedThenOpened(provider, attempts, lastStatus)
+                : RouterErrors.CircuitOpen(provider);
         }
         catch (TimeoutRejectedException)
         {

@@ -1,0 +1,80 @@
+using Microsoft.Playwright;
+using WebDemo.TestSupport;
+
+namespace WebDemo.E2E;
+
+/// <summary>The provider picker, against the fake router: a named provider answers, and failover shows on the page.</summary>
+[Collection(AppCollection.Name)]
+public class ProviderPickerTests(PublishedApp app)
+{
+    private static async Task PickProviderAsync(IPage page, string provider)
+    {
+        await page.Locator("[data-testid=provider]").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = provider }).First.ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=model]")).ToHaveTextAsync(PublishedApp.CloudModel);
+    }
+
+    [Fact]
+    public async Task The_picker_lists_local_auto_and_the_live_providers()
+    {
+        var page = await app.OpenAsync("/sentiment");
+
+        await page.Locator("[data-testid=provider]").ClickAsync();
+
+        var items = page.Locator(".mud-popover-open .mud-list-item");
+        await Assertions.Expect(items).ToHaveTextAsync(["Local", "auto", "hf-inference", "prov-b"]);
+    }
+
+    [Fact]
+    public async Task A_named_provider_answers_and_the_page_says_so()
+    {
+        var page = await app.OpenAsync("/sentiment");
+        await PickProviderAsync(page, "hf-inference");
+
+        await page.FillAsync("textarea", "What a great day\nWhat a dull evening");
+        await page.ClickAsync("button[data-testid=analyze]");
+
+        var results = page.Locator("[data-testid=result]");
+        await Assertions.Expect(results).ToHaveCountAsync(2, new() { Timeout = 30_000 });
+        await Assertions.Expect(results.Nth(0).Locator("[data-testid=label]")).ToHaveTextAsync("POSITIVE");
+        await Assertions.Expect(results.Nth(1).Locator("[data-testid=label]")).ToHaveTextAsync("NEGATIVE");
+        await Assertions.Expect(page.Locator("[data-testid=provenance]")).ToContainTextAsync("hf-inference");
+        await Assertions.Expect(page.Locator("[data-testid=provenance]")).ToContainTextAsync(PublishedApp.CloudModel);
+    }
+
+    [Fact]
+    public async Task When_the_chosen_provider_fails_the_next_one_answers_and_the_failure_is_shown()
+    {
+        app.Router.Break("hf-inference", new Fault.Status(500));
+        try
+        {
+            var page = await app.OpenAsync("/sentiment");
+            await PickProviderAsync(page, "hf-inference");
+            await page.FillAsync("textarea", "I love it");
+            await page.ClickAsync("button[data-testid=analyze]");
+
+            await Assertions.Expect(page.Locator("[data-testid=provenance]")).ToContainTextAsync("prov-b", new() { Timeout = 30_000 });
+            var attempts = page.Locator("[data-testid=attempts]");
+            await Assertions.Expect(attempts).ToContainTextAsync("hf-inference failed (HTTP 500)");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(PublishedApp.ScreenshotDir, "sentiment-failover.png"), FullPage = true });
+        }
+        finally
+        {
+            app.Router.Heal("hf-inference");
+        }
+    }
+
+    [Fact]
+    public async Task The_token_never_reaches_the_page_or_the_log()
+    {
+        var page = await app.OpenAsync("/sentiment");
+        await PickProviderAsync(page, "auto");
+        await page.FillAsync("textarea", "good");
+        await page.ClickAsync("button[data-testid=analyze]");
+        await Assertions.Expect(page.Locator("[data-testid=provenance]")).ToContainTextAsync("hf-inference", new() { Timeout = 30_000 });
+
+        Assert.Contains(app.Router.Requests, r => r.Authorization == "Bearer " + PublishedApp.Token);
+        Assert.DoesNotContain(PublishedApp.Token, await page.ContentAsync());
+        Assert.DoesNotContain(PublishedApp.Token, app.Output);
+    }
+}
