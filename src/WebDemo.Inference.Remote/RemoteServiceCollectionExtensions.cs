@@ -22,7 +22,9 @@ public static class RemoteServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
 
         // Timeouts belong to the Polly pipelines (per task), not to HttpClient.
+        services.AddTransient<RouterHandler>();
         services.AddHttpClient(HfTaskClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler<RouterHandler>()
             .RedactLoggedHeaders(["Authorization"]);
         services.AddHttpClient(ProviderMapping.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15))
             .RedactLoggedHeaders(["Authorization"]);

@@ -17,7 +17,7 @@ public static class FailoverRunner
     public static async IAsyncEnumerable<InferenceUpdate<T>> RunAsync<TBackend, T>(
         IReadOnlyList<ChainLink<TBackend>> chain,
         Func<ChainLink<TBackend>, CancellationToken, IAsyncEnumerable<InferenceUpdate<T>>> call,
-        Func<T, int> tokensIn,
+        Func<T, (int In, int Out)> tokens,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -28,7 +28,8 @@ public static class FailoverRunner
         {
             var linkClock = Stopwatch.StartNew();
             double? firstResultMs = null;
-            var tokens = 0;
+            var tokensIn = 0;
+            var tokensOut = 0;
             var produced = false;
             InferenceException? failure = null;
 
@@ -50,7 +51,9 @@ public static class FailoverRunner
                 if (update.Kind == UpdateKind.Partial && update.Partial is { } item)
                 {
                     firstResultMs ??= clock.Elapsed.TotalMilliseconds;
-                    tokens += tokensIn(item);
+                    var (itemIn, itemOut) = tokens(item);
+                    tokensIn += itemIn;
+                    tokensOut += itemOut;
                     produced = true;
                 }
                 if (update.Kind != UpdateKind.Final)
@@ -61,7 +64,8 @@ public static class FailoverRunner
             {
                 attempts.Add(new Attempt(link.Provider, "ok", linkClock.Elapsed.TotalMilliseconds));
                 yield return InferenceUpdate<T>.ForFinal(new Provenance(link.Provider, link.Model, link.Device,
-                    firstResultMs, clock.Elapsed.TotalMilliseconds, attempts, TokensIn: tokens > 0 ? tokens : null));
+                    firstResultMs, clock.Elapsed.TotalMilliseconds, attempts,
+                    TokensIn: tokensIn > 0 ? tokensIn : null, TokensOut: tokensOut > 0 ? tokensOut : null));
                 yield break;
             }
 

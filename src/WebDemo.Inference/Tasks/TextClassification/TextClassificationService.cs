@@ -109,7 +109,7 @@ public sealed class TextClassificationService(
 
         await foreach (var update in FailoverRunner.RunAsync(chain,
             (link, ct) => link.Backend.ClassifyAsync(call with { Model = link.Model }, ct),
-            item => item.TokenCount, cancellationToken).ConfigureAwait(false))
+            item => (item.TokenCount, 0), cancellationToken).ConfigureAwait(false))
         {
             yield return update;
         }

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.AI;
+
+namespace WebDemo.Inference.Tasks.Chat;
+
+/// <summary>A chat call: the OpenAI chat-completions schema as Microsoft.Extensions.AI models it.</summary>
+/// <param name="Model">A model id; null means the configured default chat model.</param>
+/// <param name="Provider">"auto" (the router's own choice) or a provider's name.</param>
+public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, string? Model = null, string? Provider = null, ChatOptions? Options = null);
+
+/// <summary>One streamed piece of the answer; the last carries token usage when the provider sends it.</summary>
+public sealed record ChatDelta(string Text, int? TokensIn = null, int? TokensOut = null);
+
+/// <summary>Limits and defaults of the chat task (section "Chat").</summary>
+public sealed class ChatTaskOptions
+{
+    public const string Section = "Chat";
+
+    public string DefaultModel { get; set; } = "meta-llama/Llama-3.1-8B-Instruct";
+
+    /// <summary>For "auto": "" (the router's default), ":fastest" or ":cheapest".</summary>
+    public string AutoPolicy { get; set; } = "";
+
+    public int MaxMessages { get; set; } = 100;
+
+    public int MaxCharacters { get; set; } = 100_000;
+
+    public Streaming.StreamBudget Budget { get; set; } = new();
+}
