@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using WebDemo.Inference.Remote.HuggingFace;
 using WebDemo.Inference.Remote.Resilience;
 using WebDemo.Inference.Routing;
+using WebDemo.Inference.Tasks.Chat;
 
 namespace WebDemo.Inference.Remote;
 
@@ -32,7 +33,10 @@ public static class RemoteServiceCollectionExtensions
         services.AddSingleton<ProviderPipelines>();
         services.AddSingleton<ProviderMapping>();
         services.AddSingleton<HfTaskClient>();
-        services.AddSingleton<ICloudInference, HuggingFaceCloud>();
+        services.AddOptions<ChatTaskOptions>().Bind(configuration.GetSection(ChatTaskOptions.Section));
+        services.AddSingleton<HuggingFaceCloud>();
+        services.AddSingleton<ICloudInference>(sp => sp.GetRequiredService<HuggingFaceCloud>());
+        services.AddSingleton<ICloudChat>(sp => sp.GetRequiredService<HuggingFaceCloud>());
         return services;
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using WebDemo.Inference.Configuration;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Streaming;
+using WebDemo.Inference.Tasks.Chat;
 using WebDemo.Inference.Tasks.TextClassification;
 using WebDemo.TestSupport;
 
@@ -14,18 +15,22 @@ namespace WebDemo.Inference.Remote.Tests;
 public sealed class CloudHarness : IAsyncDisposable
 {
     public const string CloudModel = "org/sentiment";
+    public const string ChatModel = "org/chat";
     public const string Token = "hf_harness_token_1234";
 
     private readonly ServiceProvider _services;
 
     public FakeRouter Router { get; }
     public TextClassificationService Service { get; }
+    public ChatService Chat { get; }
     public LocalStub Local { get; } = new();
 
     private CloudHarness(FakeRouter router, string? token, IDictionary<string, string?>? settings)
     {
         Router = router;
         router.Mapping[CloudModel] = ["prov-a", "prov-b"];
+        router.Mapping[ChatModel] = ["prov-a", "prov-b"];
+        router.Tasks[ChatModel] = "conversational";
         var values = new Dictionary<string, string?>
         {
             ["Cloud:RouterUrl"] = router.Url,
@@ -39,6 +44,11 @@ public sealed class CloudHarness : IAsyncDisposable
             ["Cloud:CircuitBreaker:MinimumThroughput"] = "4",
             ["Cloud:CircuitBreaker:BreakDuration"] = "00:01:00",
             ["TextClassification:CloudModel"] = CloudModel,
+            ["Chat:DefaultModel"] = ChatModel,
+            // Generous enough for the first chat call of a process, which JIT-compiles the OpenAI SDK.
+            ["Chat:Budget:FirstChunk"] = "00:00:03",
+            ["Chat:Budget:BetweenChunks"] = "00:00:01",
+            ["Chat:Budget:Total"] = "00:00:10",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             values[key] = value;
@@ -50,8 +60,10 @@ public sealed class CloudHarness : IAsyncDisposable
         services.AddOptions<TextClassificationOptions>().Bind(configuration.GetSection(TextClassificationOptions.Section));
         services.AddSingleton<ITextClassificationBackend>(Local);
         services.AddSingleton<TextClassificationService>();
+        services.AddSingleton<ChatService>();
         _services = services.BuildServiceProvider();
         Service = _services.GetRequiredService<TextClassificationService>();
+        Chat = _services.GetRequiredService<ChatService>();
     }
 
     public static async Task<CloudHarness> StartAsync(string? token = Token, IDictionary<string, string?>? settings = null) =>
@@ -77,6 +89,27 @@ public sealed class CloudHarness : IAsyncDisposable
         catch (InferenceException ex)
         {
             return new Outcome(updates, ex, clock.Elapsed);
+        }
+    }
+
+    public sealed record ChatOutcome(List<InferenceUpdate<ChatDelta>> Updates, InferenceException? Error)
+    {
+        public string Text => string.Concat(Updates.Where(u => u.Kind == UpdateKind.Partial).Select(u => u.Partial!.Text));
+        public Provenance? Provenance => Updates.LastOrDefault(u => u.Kind == UpdateKind.Final)?.Provenance;
+    }
+
+    public async Task<ChatOutcome> ChatAsync(string provider, string message = "Say hello")
+    {
+        var updates = new List<InferenceUpdate<ChatDelta>>();
+        try
+        {
+            await foreach (var update in Chat.StreamAsync(new ChatRequest([new(Microsoft.Extensions.AI.ChatRole.User, message)], Provider: provider)))
+                updates.Add(update);
+            return new ChatOutcome(updates, null);
+        }
+        catch (InferenceException ex)
+        {
+            return new ChatOutcome(updates, ex);
         }
     }
 

@@ -27,6 +27,15 @@ public abstract record Fault
 
     /// <summary>Answer 200 with JSON of the wrong shape.</summary>
     public sealed record WrongShape : Fault;
+
+    /// <summary>Chat: send this many chunks, then nothing for this long.</summary>
+    public sealed record StallAfter(int Chunks, TimeSpan Delay) : Fault;
+
+    /// <summary>Chat: send this many chunks, then drop the connection.</summary>
+    public sealed record ResetAfter(int Chunks) : Fault;
+
+    /// <summary>Chat: send this many chunks, then half a line, then close cleanly (no finish, no [DONE]).</summary>
+    public sealed record TruncateAfter(int Chunks) : Fault;
 }
 
 /// <summary>One request the router received.</summary>
@@ -46,8 +55,11 @@ public sealed class FakeRouter : IAsyncDisposable
 
     public ConcurrentQueue<RouterRequest> Requests { get; } = new();
 
-    /// <summary>Model id → providers that serve it for text-classification, in order.</summary>
+    /// <summary>Model id → providers that serve it, in order.</summary>
     public ConcurrentDictionary<string, string[]> Mapping { get; } = new();
+
+    /// <summary>Model id → its task in the mapping; text-classification unless set.</summary>
+    public ConcurrentDictionary<string, string> Tasks { get; } = new();
 
     public string Url { get; }
 
@@ -85,7 +97,8 @@ public sealed class FakeRouter : IAsyncDisposable
             var id = $"{org}/{name}";
             if (!router!.Mapping.TryGetValue(id, out var providers))
                 return Results.Json(new { error = "Repository not found" }, statusCode: 404);
-            var mapping = providers.ToDictionary(p => p, p => new { status = "live", providerId = id, task = "text-classification" });
+            var task = router.Tasks.GetValueOrDefault(id, "text-classification");
+            var mapping = providers.ToDictionary(p => p, p => new { status = "live", providerId = id, task });
             return Results.Json(new { _id = "x", id, inferenceProviderMapping = mapping });
         });
 
@@ -135,11 +148,91 @@ public sealed class FakeRouter : IAsyncDisposable
             });
         });
 
+        app.MapPost("/v1/chat/completions", async (HttpContext context) =>
+        {
+            var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
+            using var doc = JsonDocument.Parse(body);
+            var model = doc.RootElement.GetProperty("model").GetString() ?? "";
+            var colon = model.LastIndexOf(':');
+            var suffix = colon < 0 ? "" : model[(colon + 1)..];
+            var provider = suffix is "" or "fastest" or "cheapest" ? "auto" : suffix;
+            router!.Requests.Enqueue(new RouterRequest(provider, model, context.Request.Headers.Authorization.ToString(), body));
+            var fault = router._always.TryGetValue(provider, out var always) ? always
+                : router._faults.TryGetValue(provider, out var queue) && queue.TryDequeue(out var next) ? next
+                : null;
+            switch (fault)
+            {
+                case Fault.Status status:
+                    foreach (var (header, value) in status.Headers)
+                        context.Response.Headers[header] = value;
+                    context.Response.StatusCode = status.Code;
+                    context.Response.ContentType = "application/json";
+                    await context.Response.WriteAsync(status.Body ?? JsonSerializer.Serialize(new { error = new { message = $"fake {status.Code}" } }));
+                    return;
+                case Fault.SlowFirstByte slow:
+                    await Task.Delay(slow.Delay, context.RequestAborted).ContinueWith(_ => { });
+                    break;
+                case Fault.Reset:
+                    context.Abort();
+                    return;
+            }
+            if (context.RequestAborted.IsCancellationRequested)
+                return;
+
+            var servedBy = provider == "auto" ? router.Mapping.GetValueOrDefault(ChatModelOf(model))?.FirstOrDefault() ?? "auto" : provider;
+            context.Response.Headers["x-inference-provider"] = servedBy;
+            string[] words = ["Hello", " from", $" {servedBy}", "!"];
+            context.Response.ContentType = "text/event-stream";
+            for (var i = 0; i <= words.Length; i++)
+            {
+                if (fault is Fault.StallAfter stall && i == stall.Chunks)
+                    await Task.Delay(stall.Delay, context.RequestAborted).ContinueWith(_ => { });
+                if (fault is Fault.ResetAfter reset && i == reset.Chunks)
+                {
+                    await Task.Delay(200); // let the client read what was sent: a reset discards unread data
+                    context.Abort();
+                    return;
+                }
+                if (fault is Fault.TruncateAfter truncate && i == truncate.Chunks)
+                {
+                    await context.Response.WriteAsync("data: {\"id\":\"c1\",\"obj");
+                    return;
+                }
+                if (context.RequestAborted.IsCancellationRequested)
+                    return;
+                var last = i == words.Length;
+                var chunk = new Dictionary<string, object?>
+                {
+                    ["id"] = "chatcmpl-fake",
+                    ["object"] = "chat.completion.chunk",
+                    ["created"] = 1_700_000_000,
+                    ["model"] = model,
+                    ["choices"] = new[]
+                    {
+                        new Dictionary<string, object?>
+                        {
+                            ["index"] = 0,
+                            ["delta"] = last ? new Dictionary<string, object?>() : new Dictionary<string, object?> { ["role"] = "assistant", ["content"] = words[i] },
+                            ["finish_reason"] = last ? "stop" : null,
+                        },
+                    },
+                };
+                if (last)
+                    chunk["usage"] = new { prompt_tokens = 7, completion_tokens = words.Length, total_tokens = 7 + words.Length };
+                await context.Response.WriteAsync("data: " + JsonSerializer.Serialize(chunk) + "\n\n");
+                await context.Response.Body.FlushAsync();
+            }
+            await context.Response.WriteAsync("data: [DONE]\n\n");
+        });
+
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         router = new FakeRouter(app, address);
         return router;
     }
+
+    private static string ChatModelOf(string routed) =>
+        routed.LastIndexOf(':') is var colon and >= 0 ? routed[..colon] : routed;
 
     public async ValueTask DisposeAsync()
     {
