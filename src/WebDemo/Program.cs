@@ -28,6 +28,7 @@ app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapHub<InferenceHub>(InferenceHub.Path);
 app.MapInferenceApi();
+app.MapChatCompletionsApi();
 
 app.Run();
 

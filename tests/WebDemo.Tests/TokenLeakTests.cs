@@ -37,6 +37,7 @@ public sealed class TokenLeakTests : IAsyncLifetime
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseSetting("HuggingFace:Token", Secret);
+            web.UseUrls("http://127.0.0.1:0");
             web.UseSetting("Hub:Endpoint", _hub.Url);
             web.UseSetting("Hub:CacheDirectory", Path.Combine(_home.Path, "hub"));
             web.UseSetting("LocalModels:Models:0:Id", TestPaths.SentimentRepoId);
@@ -47,7 +48,7 @@ public sealed class TokenLeakTests : IAsyncLifetime
             web.ConfigureLogging(logging => logging.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace)
                 .AddFilter("System.Net.Http.HttpClient", LogLevel.Trace)); // request headers are logged at Trace
         });
-        _factory.UseKestrel(0);
+        _factory.UseKestrel(); // on the dynamic loopback port set below
         _factory.StartServer();
         _baseUrl = _factory.ClientOptions.BaseAddress.ToString().TrimEnd('/');
     }

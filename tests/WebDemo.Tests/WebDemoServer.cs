@@ -13,7 +13,13 @@ public sealed class WebDemoServer : IAsyncLifetime
     private readonly TempDirectory _home = new();
     private WebApplicationFactory<Program>? _factory;
 
+    public const string ChatModel = "org/chat";
+    public const string Token = "hf_server_fixture_token";
+
     public LoopbackHub Hub { get; private set; } = null!;
+
+    /// <summary>The cloud: a fake HF router serving <see cref="ChatModel"/> at prov-a and prov-b.</summary>
+    public FakeRouter Router { get; private set; } = null!;
 
     public string BaseUrl { get; private set; } = "";
 
@@ -22,8 +28,12 @@ public sealed class WebDemoServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Hub = await LoopbackHub.StartAsync();
+        Router = await FakeRouter.StartAsync();
+        Router.Mapping[ChatModel] = ["prov-a", "prov-b"];
+        Router.Tasks[ChatModel] = "conversational";
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
+            web.UseUrls("http://127.0.0.1:0");
             web.UseSetting("Hub:Endpoint", Hub.Url);
             web.UseSetting("Hub:CacheDirectory", Path.Combine(_home.Path, "hub"));
             web.UseSetting("Hub:Offline", "false");
@@ -31,8 +41,13 @@ public sealed class WebDemoServer : IAsyncLifetime
             web.UseSetting("LocalModels:Models:0:Dtype", "fp32");
             web.UseSetting("TextClassification:MaxInputs", "8");
             web.UseSetting("Onnx:ExecutionProvider", "cpu");
+            web.UseSetting("HuggingFace:Token", Token);
+            web.UseSetting("Cloud:RouterUrl", Router.Url);
+            web.UseSetting("Cloud:HubUrl", Router.Url);
+            web.UseSetting("Cloud:Retry:BaseDelay", "00:00:00.010");
+            web.UseSetting("Chat:DefaultModel", ChatModel);
         });
-        _factory.UseKestrel(0);
+        _factory.UseKestrel(); // on the dynamic loopback port set below
         _factory.StartServer();
         BaseUrl = _factory.ClientOptions.BaseAddress.ToString().TrimEnd('/');
     }
@@ -44,6 +59,7 @@ public sealed class WebDemoServer : IAsyncLifetime
         if (_factory is not null)
             await _factory.DisposeAsync();
         await Hub.DisposeAsync();
+        await Router.DisposeAsync();
         _home.Dispose();
     }
 }

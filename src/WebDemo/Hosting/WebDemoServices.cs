@@ -2,6 +2,7 @@ using MudBlazor.Services;
 using WebDemo.Inference.Configuration;
 using WebDemo.Inference.Onnx;
 using WebDemo.Inference.Remote;
+using WebDemo.Inference.Tasks.Chat;
 using WebDemo.Inference.Tasks.TextClassification;
 
 namespace WebDemo.Hosting;
@@ -21,6 +22,7 @@ public static class WebDemoServices
 
         services.AddOptions<TextClassificationOptions>().Bind(configuration.GetSection(TextClassificationOptions.Section));
         services.AddSingleton<TextClassificationService>();
+        services.AddSingleton<ChatService>();
         services.AddOnnxInference(configuration);
         services.AddCloudInference(configuration);
         return services;

@@ -17,6 +17,11 @@ public sealed class ChatTaskOptions
 
     public string DefaultModel { get; set; } = "meta-llama/Llama-3.1-8B-Instruct";
 
+    /// <summary>Further models a request may name; only these and the default are sent to providers with this app's token.</summary>
+    public List<string> Models { get; set; } = [];
+
+    public IReadOnlyList<string> AllowedModels => [DefaultModel, .. Models.Where(m => m != DefaultModel)];
+
     /// <summary>For "auto": "" (the router's default), ":fastest" or ":cheapest".</summary>
     public string AutoPolicy { get; set; } = "";
 

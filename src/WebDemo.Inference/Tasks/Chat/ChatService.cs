@@ -26,6 +26,9 @@ public sealed class ChatService(IOptions<ChatTaskOptions> options, ICloudChat? c
         if (cloud.UnavailableReason is { } why)
             throw new InferenceException(InferenceErrorKind.Unauthorized, why);
         var model = string.IsNullOrWhiteSpace(request.Model) ? Options.DefaultModel : request.Model.Trim();
+        if (!Options.AllowedModels.Contains(model))
+            throw new InferenceException(InferenceErrorKind.ModelNotFound,
+                $"Chat model '{model}' is not offered here. Available: {string.Join(", ", Options.AllowedModels)}.");
         var provider = string.IsNullOrWhiteSpace(request.Provider) ? ProviderNames.Auto : request.Provider.Trim().ToLowerInvariant();
         return RunAsync(request, model, provider, cloud, cancellationToken);
     }
