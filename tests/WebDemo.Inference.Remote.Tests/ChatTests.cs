@@ -34,7 +34,7 @@ public class ChatTests
         var outcome = await cloud.ChatAsync("auto");
 
         Assert.Equal(CloudHarness.ChatModel, Assert.Single(cloud.Router.Requests).Model);
-        Assert.Equal("auto", outcome.Provenance!.Provider);
+        Assert.Equal("auto → prov-a", outcome.Provenance!.Provider); // x-inference-provider, read
         Assert.Equal("Hello from prov-a!", outcome.Text);
     }
 

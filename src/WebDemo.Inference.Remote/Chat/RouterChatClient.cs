@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.AI;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Remote.Resilience;
+using WebDemo.Inference.Tasks.Chat;
 
 namespace WebDemo.Inference.Remote.Chat;
 
@@ -52,7 +53,7 @@ public sealed class RouterChatClient(IChatClient inner, string provider, SingleR
             finished |= update.FinishReason is not null;
             chunks++;
             if (chunks == 1 && call.ServedBy is { } servedBy)
-                update.AdditionalProperties = new AdditionalPropertiesDictionary(update.AdditionalProperties ?? []) { ["served_by"] = servedBy };
+                update.AdditionalProperties = new AdditionalPropertiesDictionary(update.AdditionalProperties ?? []) { [ChatService.ServedByProperty] = servedBy };
             yield return update;
         }
         if (!finished)

@@ -18,7 +18,8 @@ public static class FailoverRunner
         IReadOnlyList<ChainLink<TBackend>> chain,
         Func<ChainLink<TBackend>, CancellationToken, IAsyncEnumerable<InferenceUpdate<T>>> call,
         Func<T, (int In, int Out)> tokens,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        [EnumeratorCancellation] CancellationToken cancellationToken,
+        Func<T, string?>? servedBy = null)
     {
         var clock = Stopwatch.StartNew();
         var attempts = new List<Attempt>();
@@ -31,6 +32,7 @@ public static class FailoverRunner
             var tokensIn = 0;
             var tokensOut = 0;
             var produced = false;
+            string? answeredBy = null; // the provider the router says served it, when it says (x-inference-provider)
             InferenceException? failure = null;
 
             await using var updates = call(link, cancellationToken).GetAsyncEnumerator(cancellationToken);
@@ -55,6 +57,7 @@ public static class FailoverRunner
                     tokensIn += itemIn;
                     tokensOut += itemOut;
                     produced = true;
+                    answeredBy ??= servedBy?.Invoke(item);
                 }
                 if (update.Kind != UpdateKind.Final)
                     yield return update;
@@ -63,7 +66,8 @@ public static class FailoverRunner
             if (failure is null)
             {
                 attempts.Add(new Attempt(link.Provider, "ok", linkClock.Elapsed.TotalMilliseconds));
-                yield return InferenceUpdate<T>.ForFinal(new Provenance(link.Provider, link.Model, link.Device,
+                var provider = answeredBy is not null && answeredBy != link.Provider ? $"{link.Provider} → {answeredBy}" : link.Provider;
+                yield return InferenceUpdate<T>.ForFinal(new Provenance(provider, link.Model, link.Device,
                     firstResultMs, clock.Elapsed.TotalMilliseconds, attempts,
                     TokensIn: tokensIn > 0 ? tokensIn : null, TokensOut: tokensOut > 0 ? tokensOut : null));
                 yield break;

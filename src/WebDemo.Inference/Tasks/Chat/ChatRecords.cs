@@ -8,7 +8,8 @@ namespace WebDemo.Inference.Tasks.Chat;
 public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, string? Model = null, string? Provider = null, ChatOptions? Options = null);
 
 /// <summary>One streamed piece of the answer; the last carries token usage when the provider sends it.</summary>
-public sealed record ChatDelta(string Text, int? TokensIn = null, int? TokensOut = null);
+/// <param name="ServedBy">On the first piece: the provider the router says answered (x-inference-provider), when known.</param>
+public sealed record ChatDelta(string Text, int? TokensIn = null, int? TokensOut = null, string? ServedBy = null);
 
 /// <summary>Limits and defaults of the chat task (section "Chat").</summary>
 public sealed class ChatTaskOptions

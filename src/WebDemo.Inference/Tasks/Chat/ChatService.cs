@@ -16,6 +16,9 @@ public sealed class ChatService(IOptions<ChatTaskOptions> options, ICloudChat? c
 {
     public const string Task = "conversational";
 
+    /// <summary>Where a chat client puts the provider that served a stream, on its first update.</summary>
+    public const string ServedByProperty = "served_by";
+
     public ChatTaskOptions Options => options.Value;
 
     public IAsyncEnumerable<InferenceUpdate<ChatDelta>> StreamAsync(ChatRequest request, CancellationToken cancellationToken = default)
@@ -59,7 +62,7 @@ public sealed class ChatService(IOptions<ChatTaskOptions> options, ICloudChat? c
         var messages = request.Messages.ToList();
         await foreach (var update in FailoverRunner.RunAsync(chain,
             (link, ct) => Stream(link, messages, request.Options, ct),
-            delta => (delta.TokensIn ?? 0, delta.TokensOut ?? 0), cancellationToken).ConfigureAwait(false))
+            delta => (delta.TokensIn ?? 0, delta.TokensOut ?? 0), cancellationToken, delta => delta.ServedBy).ConfigureAwait(false))
         {
             yield return update;
         }
@@ -77,8 +80,9 @@ public sealed class ChatService(IOptions<ChatTaskOptions> options, ICloudChat? c
             var text = update.Text;
             if (text.Length == 0 && usage is null)
                 continue;
+            var servedBy = update.AdditionalProperties?.TryGetValue(ServedByProperty, out var value) == true ? value as string : null;
             yield return InferenceUpdate<ChatDelta>.ForPartial(new ChatDelta(text,
-                (int?)usage?.InputTokenCount, (int?)usage?.OutputTokenCount));
+                (int?)usage?.InputTokenCount, (int?)usage?.OutputTokenCount, servedBy));
         }
     }
 
