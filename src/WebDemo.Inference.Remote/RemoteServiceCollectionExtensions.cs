@@ -30,7 +30,13 @@ public static class RemoteServiceCollectionExtensions
         services.AddHttpClient(ProviderMapping.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15))
             .RedactLoggedHeaders(["Authorization"]);
 
+        services.AddHttpClient(TextToImageClient.DownloadClientName, c => c.Timeout = TimeSpan.FromSeconds(60))
+            .ConfigurePrimaryHttpMessageHandler(sp => TextToImageClient.GuardedHandler(
+                sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<CloudOptions>>().Value.AllowPrivateImageUrls));
+
         services.AddSingleton<ProviderPipelines>();
+        services.AddSingleton<HfTaskShapes>();
+        services.AddSingleton<TextToImageClient>();
         services.AddSingleton<ProviderMapping>();
         services.AddSingleton<HfTaskClient>();
         services.AddOptions<ChatTaskOptions>().Bind(configuration.GetSection(ChatTaskOptions.Section));

@@ -23,6 +23,8 @@ public sealed class CloudHarness : IAsyncDisposable
     public FakeRouter Router { get; }
     public TextClassificationService Service { get; }
     public ChatService Chat { get; }
+    public HuggingFace.HfTaskShapes Tasks { get; }
+    public HuggingFace.TextToImageClient Images { get; }
     public LocalStub Local { get; } = new();
 
     private CloudHarness(FakeRouter router, string? token, IDictionary<string, string?>? settings)
@@ -64,6 +66,8 @@ public sealed class CloudHarness : IAsyncDisposable
         _services = services.BuildServiceProvider();
         Service = _services.GetRequiredService<TextClassificationService>();
         Chat = _services.GetRequiredService<ChatService>();
+        Tasks = _services.GetRequiredService<HuggingFace.HfTaskShapes>();
+        Images = _services.GetRequiredService<HuggingFace.TextToImageClient>();
     }
 
     public static async Task<CloudHarness> StartAsync(string? token = Token, IDictionary<string, string?>? settings = null) =>

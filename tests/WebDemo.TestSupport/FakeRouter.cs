@@ -63,6 +63,13 @@ public sealed class FakeRouter : IAsyncDisposable
 
     public string Url { get; }
 
+    /// <summary>Where fal-ai and replicate say the image is; this router's own file unless set.</summary>
+    public string? ImageUrl { get; set; }
+
+    /// <summary>A 1×1 PNG, the image every image provider here makes.</summary>
+    public static readonly byte[] Png = Convert.FromBase64String(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+
     private FakeRouter(WebApplication app, string url)
     {
         _app = app;
@@ -135,9 +142,35 @@ public sealed class FakeRouter : IAsyncDisposable
             if (context.RequestAborted.IsCancellationRequested)
                 return;
             using var doc = JsonDocument.Parse(body);
-            var text = doc.RootElement.GetProperty("inputs").GetString() ?? "";
-            var positive = new[] { "good", "love", "great", "wonderful" }.Any(w => text.Contains(w, StringComparison.OrdinalIgnoreCase));
             context.Response.Headers["x-inference-provider"] = provider;
+            var inputs = doc.RootElement.GetProperty("inputs");
+            switch (router.Tasks.GetValueOrDefault($"{org}/{name}", "text-classification"))
+            {
+                case "summarization":
+                    await context.Response.WriteAsJsonAsync(new[] { new { summary_text = "Summary: " + inputs.GetString()![..Math.Min(20, inputs.GetString()!.Length)] } });
+                    return;
+                case "translation":
+                    await context.Response.WriteAsJsonAsync(new[] { new { translation_text = "Bonjour: " + inputs.GetString() } });
+                    return;
+                case "token-classification":
+                    await context.Response.WriteAsJsonAsync(new[] { new { entity_group = "PER", score = 0.99, word = "Angela Merkel", start = 0, end = 13 } });
+                    return;
+                case "question-answering":
+                    var contextText = inputs.GetProperty("context").GetString()!;
+                    var at = contextText.IndexOf("Paris", StringComparison.Ordinal);
+                    await context.Response.WriteAsJsonAsync(new { answer = "Paris", score = 0.93, start = at, end = at + 5 });
+                    return;
+                case "zero-shot-classification":
+                    // The older hf-inference shape; the client accepts both.
+                    await context.Response.WriteAsJsonAsync(new { sequence = inputs.GetString(), labels = new[] { "sports", "politics" }, scores = new[] { 0.8, 0.2 } });
+                    return;
+                case "text-to-image":
+                    context.Response.ContentType = "image/png";
+                    await context.Response.Body.WriteAsync(Png);
+                    return;
+            }
+            var text = inputs.GetString() ?? "";
+            var positive = new[] { "good", "love", "great", "wonderful" }.Any(w => text.Contains(w, StringComparison.OrdinalIgnoreCase));
             await context.Response.WriteAsJsonAsync(new[]
             {
                 new[]
@@ -146,6 +179,24 @@ public sealed class FakeRouter : IAsyncDisposable
                     new { label = positive ? "NEGATIVE" : "POSITIVE", score = 0.02 },
                 },
             });
+        });
+
+        // Image providers that answer URLs or base64, as the HF clients expect of them.
+        app.MapGet("/files/image.png", () => Results.Bytes(Png, "image/png"));
+        app.MapPost("/fal-ai/{**id}", async (string id, HttpContext context) =>
+        {
+            router!.Requests.Enqueue(new RouterRequest("fal-ai", id, context.Request.Headers.Authorization.ToString(), await new StreamReader(context.Request.Body).ReadToEndAsync()));
+            return Results.Json(new { images = new[] { new { url = router.ImageUrl ?? router.Url + "/files/image.png", content_type = "image/png" } } });
+        });
+        app.MapPost("/replicate/v1/models/{owner}/{name}/predictions", async (string owner, string name, HttpContext context) =>
+        {
+            router!.Requests.Enqueue(new RouterRequest("replicate", $"{owner}/{name}", context.Request.Headers["Prefer"].ToString(), await new StreamReader(context.Request.Body).ReadToEndAsync()));
+            return Results.Json(new { id = "p1", status = "succeeded", output = new[] { router.ImageUrl ?? router.Url + "/files/image.png" } });
+        });
+        app.MapPost("/together/v1/images/generations", async (HttpContext context) =>
+        {
+            router!.Requests.Enqueue(new RouterRequest("together", "", context.Request.Headers.Authorization.ToString(), await new StreamReader(context.Request.Body).ReadToEndAsync()));
+            return Results.Json(new { data = new[] { new { b64_json = Convert.ToBase64String(Png) } } });
         });
 
         app.MapPost("/v1/chat/completions", async (HttpContext context) =>
