@@ -51,6 +51,10 @@ public class AppShellTests(PublishedApp app)
         await sentiment.ClickAsync("button[data-testid=analyze]");
         await Assertions.Expect(sentiment.Locator("[data-testid=result]")).ToHaveCountAsync(1, new() { Timeout = 60_000 });
 
+        using (var http = new HttpClient())
+            (await http.PostAsync(app.BaseUrl + $"/hf-inference/models/{PublishedApp.CloudModel}",
+                new StringContent("""{"inputs": "good"}""", System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+
         var page = await app.OpenAsync("/status");
 
         await Assertions.Expect(page.Locator("[data-testid=execution-provider]")).ToContainTextAsync("CPU");
@@ -58,6 +62,7 @@ public class AppShellTests(PublishedApp app)
         await Assertions.Expect(page.Locator("[data-testid=token-status]")).ToContainTextAsync("HF_TOKEN environment variable");
         await Assertions.Expect(page.Locator("[data-testid=cloud-status]")).ToContainTextAsync("available");
         Assert.DoesNotContain(PublishedApp.Token, await page.ContentAsync());
+        await Assertions.Expect(page.Locator("[data-testid=circuits]")).ToContainTextAsync("hf-inference: up");
         var models = page.Locator("[data-testid=models]");
         await Assertions.Expect(models).ToContainTextAsync(TestPaths.SentimentRepoId);
         await Assertions.Expect(models).ToContainTextAsync("onnx/model.onnx");

@@ -32,6 +32,7 @@ public class FaultTableTests
         new("503 loading waits estimated_time and says so", [new Fault.Status(503, """{"error":"Model is loading","estimated_time":0.6}""")],
             "prov-a", 2, 0, ProgressText: "model is loading at prov-a"),
         new("429 honours Retry-After seconds", [new Fault.Status(429, null, ("Retry-After", "1"))], "prov-a", 2, 0),
+        new("429 honours Retry-After as an HTTP date", [new Fault.Status(429, null, ("Retry-After", DateTimeOffset.UtcNow.AddSeconds(1).ToString("R")))], "prov-a", 2, 0),
         new("429 honours the HF ratelimit header", [new Fault.Status(429, null, ("ratelimit", "\"api\";r=0;t=1"))], "prov-a", 2, 0),
         new("429 asking too long a wait fails over at once", [new Fault.Status(429, null, ("Retry-After", "120"))], "prov-b", 1, 1),
         new("408 is retried", [new Fault.Status(408)], "prov-a", 2, 0),

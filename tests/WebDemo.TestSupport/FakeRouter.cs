@@ -113,24 +113,11 @@ public sealed class FakeRouter : IAsyncDisposable
         {
             var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
             router!.Requests.Enqueue(new RouterRequest(provider, $"{org}/{name}", context.Request.Headers.Authorization.ToString(), body));
-            var fault = router._always.TryGetValue(provider, out var always) ? always
-                : router._faults.TryGetValue(provider, out var queue) && queue.TryDequeue(out var next) ? next
-                : null;
+            var fault = router.NextFault(provider);
+            if (await ApplyCommonFaultAsync(fault, context, code => new { error = $"fake {code}" }))
+                return;
             switch (fault)
             {
-                case Fault.Status status:
-                    foreach (var (header, value) in status.Headers)
-                        context.Response.Headers[header] = value;
-                    context.Response.StatusCode = status.Code;
-                    context.Response.ContentType = "application/json";
-                    await context.Response.WriteAsync(status.Body ?? JsonSerializer.Serialize(new { error = $"fake {status.Code}" }));
-                    return;
-                case Fault.SlowFirstByte slow:
-                    await Task.Delay(slow.Delay, context.RequestAborted).ContinueWith(_ => { });
-                    break;
-                case Fault.Reset:
-                    context.Abort();
-                    return;
                 case Fault.MalformedJson:
                     context.Response.ContentType = "application/json";
                     await context.Response.WriteAsync("[[{\"label\": \"POSITIVE\", \"score\": 0.9");
@@ -139,8 +126,6 @@ public sealed class FakeRouter : IAsyncDisposable
                     await context.Response.WriteAsJsonAsync(new { generated_text = "not a classification" });
                     return;
             }
-            if (context.RequestAborted.IsCancellationRequested)
-                return;
             using var doc = JsonDocument.Parse(body);
             context.Response.Headers["x-inference-provider"] = provider;
             var inputs = doc.RootElement.GetProperty("inputs");
@@ -208,26 +193,8 @@ public sealed class FakeRouter : IAsyncDisposable
             var suffix = colon < 0 ? "" : model[(colon + 1)..];
             var provider = suffix is "" or "fastest" or "cheapest" ? "auto" : suffix;
             router!.Requests.Enqueue(new RouterRequest(provider, model, context.Request.Headers.Authorization.ToString(), body));
-            var fault = router._always.TryGetValue(provider, out var always) ? always
-                : router._faults.TryGetValue(provider, out var queue) && queue.TryDequeue(out var next) ? next
-                : null;
-            switch (fault)
-            {
-                case Fault.Status status:
-                    foreach (var (header, value) in status.Headers)
-                        context.Response.Headers[header] = value;
-                    context.Response.StatusCode = status.Code;
-                    context.Response.ContentType = "application/json";
-                    await context.Response.WriteAsync(status.Body ?? JsonSerializer.Serialize(new { error = new { message = $"fake {status.Code}" } }));
-                    return;
-                case Fault.SlowFirstByte slow:
-                    await Task.Delay(slow.Delay, context.RequestAborted).ContinueWith(_ => { });
-                    break;
-                case Fault.Reset:
-                    context.Abort();
-                    return;
-            }
-            if (context.RequestAborted.IsCancellationRequested)
+            var fault = router.NextFault(provider);
+            if (await ApplyCommonFaultAsync(fault, context, code => new { error = new { message = $"fake {code}" } }))
                 return;
 
             var servedBy = provider == "auto" ? router.Mapping.GetValueOrDefault(ChatModelOf(model))?.FirstOrDefault() ?? "auto" : provider;
@@ -280,6 +247,35 @@ public sealed class FakeRouter : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         router = new FakeRouter(app, address);
         return router;
+    }
+
+    /// <summary>The fault for this request: a standing one, else the next queued one, else none.</summary>
+    private Fault? NextFault(string provider) =>
+        _always.TryGetValue(provider, out var always) ? always
+        : _faults.TryGetValue(provider, out var queue) && queue.TryDequeue(out var next) ? next
+        : null;
+
+    /// <summary>The faults every endpoint shares; true when the request has been answered (or dropped) by one.</summary>
+    private static async Task<bool> ApplyCommonFaultAsync(Fault? fault, HttpContext context, Func<int, object> errorBody)
+    {
+        switch (fault)
+        {
+            case Fault.Status status:
+                foreach (var (header, value) in status.Headers)
+                    context.Response.Headers[header] = value;
+                context.Response.StatusCode = status.Code;
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(status.Body ?? JsonSerializer.Serialize(errorBody(status.Code)));
+                return true;
+            case Fault.SlowFirstByte slow:
+                await Task.Delay(slow.Delay, context.RequestAborted).ContinueWith(_ => { });
+                return context.RequestAborted.IsCancellationRequested;
+            case Fault.Reset:
+                context.Abort();
+                return true;
+            default:
+                return context.RequestAborted.IsCancellationRequested;
+        }
     }
 
     private static string ChatModelOf(string routed) =>

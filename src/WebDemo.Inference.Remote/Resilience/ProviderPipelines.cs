@@ -34,6 +34,10 @@ public sealed class ProviderPipelines(IOptions<CloudOptions> options, TimeProvid
 
     private readonly ConcurrentDictionary<string, CircuitBreakerStateProvider> _breakerStates = new(StringComparer.Ordinal);
 
+    /// <summary>Every provider called so far and its circuit: Closed (healthy), Open (skipped), HalfOpen (on trial).</summary>
+    public IReadOnlyDictionary<string, string> CircuitStates =>
+        _breakerStates.OrderBy(p => p.Key).ToDictionary(p => p.Key, p => p.Value.CircuitState.ToString());
+
     private ResiliencePipeline<HttpResponseMessage> Build(string provider, SingleResponseTimeouts budget)
     {
         var retry = options.Value.Retry;

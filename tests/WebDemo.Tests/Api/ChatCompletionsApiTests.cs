@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -11,8 +10,6 @@ namespace WebDemo.Tests.Api;
 [Collection(ServerCollection.Name)]
 public class ChatCompletionsApiTests(WebDemoServer server)
 {
-    private static readonly string ClientDir = Path.Combine(TestPaths.RepoRoot, "tests", "clients");
-
     private async Task<HttpResponseMessage> Post(object body)
     {
         using var client = server.CreateClient();
@@ -73,20 +70,7 @@ public class ChatCompletionsApiTests(WebDemoServer server)
     [Fact]
     public async Task The_official_openai_js_client_streams_and_reads_errors()
     {
-        Assert.True(Directory.Exists(Path.Combine(ClientDir, "node_modules", "openai")),
-            "Run 'npm ci' in tests/clients (scripts/test.sh does) to install the OpenAI JS client.");
-        using var node = Process.Start(new ProcessStartInfo("node", ["openai-client.mjs", server.BaseUrl + "/v1", WebDemoServer.ChatModel])
-        {
-            WorkingDirectory = ClientDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var stdout = await node.StandardOutput.ReadToEndAsync();
-        var stderr = await node.StandardError.ReadToEndAsync();
-        await node.WaitForExitAsync();
-        Assert.True(node.ExitCode == 0, stderr);
-
-        using var doc = JsonDocument.Parse(stdout);
+        using var doc = await NodeClient.RunAsync("openai-client.mjs", "openai", server.BaseUrl + "/v1", WebDemoServer.ChatModel);
         var root = doc.RootElement;
         Assert.Equal("Hello from prov-a!", root.GetProperty("streamed").GetString());
         Assert.Equal("Hello from prov-b!", root.GetProperty("completion").GetString());

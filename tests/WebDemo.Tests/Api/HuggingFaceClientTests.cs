@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using WebDemo.TestSupport;
 
@@ -12,26 +11,11 @@ namespace WebDemo.Tests.Api;
 [Collection(ServerCollection.Name)]
 public class HuggingFaceClientTests(WebDemoServer server)
 {
-    private static readonly string ClientDir = Path.Combine(TestPaths.RepoRoot, "tests", "clients");
-
     [Fact]
     public async Task The_official_js_client_gets_labels_and_readable_errors()
     {
-        Assert.True(Directory.Exists(Path.Combine(ClientDir, "node_modules", "@huggingface", "inference")),
-            "Run 'npm ci' in tests/clients (scripts/test.sh does) to install the Hugging Face JS client.");
-        var start = new ProcessStartInfo("node", ["hf-inference-client.mjs", server.BaseUrl, TestPaths.SentimentRepoId])
-        {
-            WorkingDirectory = ClientDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var node = Process.Start(start)!;
-        var stdout = await node.StandardOutput.ReadToEndAsync();
-        var stderr = await node.StandardError.ReadToEndAsync();
-        await node.WaitForExitAsync();
-        Assert.True(node.ExitCode == 0, stderr);
+        using var doc = await NodeClient.RunAsync("hf-inference-client.mjs", "@huggingface/inference", server.BaseUrl, TestPaths.SentimentRepoId);
 
-        using var doc = JsonDocument.Parse(stdout);
         var root = doc.RootElement;
         Assert.False(root.TryGetProperty("error", out var error), error.ToString());
         var single = root.GetProperty("single");

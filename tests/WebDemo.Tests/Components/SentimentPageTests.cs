@@ -140,6 +140,15 @@ public sealed class SentimentPageTests : IAsyncDisposable
     }
 
     [Fact]
+    public void Without_cloud_providers_the_page_says_why_and_stays_local()
+    {
+        var page = _ctx.Render<Sentiment>();
+
+        Assert.Contains("not set up", page.Find("[data-testid=cloud-unavailable]").TextContent);
+        Assert.Contains(ScriptedBackend.Model, page.Find("[data-testid=model]").TextContent);
+    }
+
+    [Fact]
     public void Every_label_score_shows_on_demand()
     {
         var card = _ctx.Render<ClassificationCard>(p => p.Add(c => c.Result,
