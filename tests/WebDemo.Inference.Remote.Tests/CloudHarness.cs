@@ -49,7 +49,7 @@ public sealed class CloudHarness : IAsyncDisposable
             ["Chat:DefaultModel"] = ChatModel,
             // Generous enough for the first chat call of a process, which JIT-compiles the OpenAI SDK.
             ["Chat:Budget:FirstChunk"] = "00:00:03",
-            ["Chat:Budget:BetweenChunks"] = "00:00:01",
+            ["Chat:Budget:BetweenChunks"] = "00:00:02",
             ["Chat:Budget:Total"] = "00:00:10",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
