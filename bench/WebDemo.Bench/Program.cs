@@ -29,7 +29,8 @@ var services = new ServiceCollection()
     .AddOnnxInference(configuration)
     .BuildServiceProvider();
 
-var sentences = File.ReadLines(sentencesFile).Select(l => l[2..]).ToList();
+var rows = File.ReadLines(sentencesFile).Select(l => (Label: l[0] == '1' ? "POSITIVE" : "NEGATIVE", Text: l[2..])).ToList();
+var sentences = rows.Select(r => r.Text).ToList();
 var loadClock = Stopwatch.StartNew();
 var classifier = await services.GetRequiredService<LocalModelLoader>().GetTextClassifierAsync(Path.GetFullPath(model), null, default);
 var loadMs = loadClock.Elapsed.TotalMilliseconds;
@@ -42,6 +43,9 @@ Console.WriteLine($"- execution provider: {status.Active} ({status.Reason})");
 Console.WriteLine($"- machine: {Environment.ProcessorCount} logical cores, {Environment.OSVersion}, .NET {Environment.Version}");
 Console.WriteLine($"- data: {sentences.Count} SST-2 dev sentences (mean {sentences.Average(s => s.Length):0} chars); {seconds:0.#} s per measurement after warm-up");
 Console.WriteLine($"- model load (tokenizer + ONNX session): {loadMs:0} ms");
+var correct = rows.Chunk(32).Sum(chunk => classifier.Classify(chunk.Select(r => r.Text).ToList(), 0, 1)
+    .Zip(chunk).Count(pair => pair.First.Labels[0].Label == pair.Second.Label));
+Console.WriteLine($"- accuracy on the data: {correct} of {rows.Count} = {100.0 * correct / rows.Count:0.0} %");
 Console.WriteLine();
 
 // Single-text latency, one sentence at a time, as the page does for a one-line input.
