@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 using WebDemo.TestSupport;
 
 namespace WebDemo.Tests;
@@ -14,6 +15,7 @@ public sealed class WebDemoServer : IAsyncLifetime
     private WebApplicationFactory<Program>? _factory;
 
     public const string ChatModel = "org/chat";
+    public const string CloudModel = "org/sentiment";
     public const string Token = "hf_server_fixture_token";
 
     public LoopbackHub Hub { get; private set; } = null!;
@@ -25,12 +27,16 @@ public sealed class WebDemoServer : IAsyncLifetime
 
     public IServiceProvider Services => _factory!.Services;
 
+    /// <summary>Every log line the app wrote, at Trace, HttpClient request headers included.</summary>
+    public LogCapture Logs { get; } = new();
+
     public async Task InitializeAsync()
     {
         Hub = await LoopbackHub.StartAsync();
         Router = await FakeRouter.StartAsync();
         Router.Mapping[ChatModel] = ["prov-a", "prov-b"];
         Router.Tasks[ChatModel] = "conversational";
+        Router.Mapping[CloudModel] = ["hf-inference", "prov-b"];
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseUrls("http://127.0.0.1:0");
@@ -46,6 +52,9 @@ public sealed class WebDemoServer : IAsyncLifetime
             web.UseSetting("Cloud:HubUrl", Router.Url);
             web.UseSetting("Cloud:Retry:BaseDelay", "00:00:00.010");
             web.UseSetting("Chat:DefaultModel", ChatModel);
+            web.UseSetting("TextClassification:CloudModel", CloudModel);
+            web.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace)
+                .AddFilter("System.Net.Http.HttpClient", LogLevel.Trace)); // request headers are logged at Trace
         });
         _factory.UseKestrel(); // on the dynamic loopback port set below
         _factory.StartServer();

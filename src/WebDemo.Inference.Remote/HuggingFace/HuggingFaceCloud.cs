@@ -20,7 +20,6 @@ namespace WebDemo.Inference.Remote.HuggingFace;
 public sealed class HuggingFaceCloud(
     HuggingFaceToken token,
     ProviderMapping mapping,
-    ProviderPipelines pipelines,
     HfTaskClient client,
     IHttpClientFactory httpClientFactory,
     IOptions<CloudOptions> cloudOptions,
@@ -32,13 +31,11 @@ public sealed class HuggingFaceCloud(
 
     public async Task<IReadOnlyList<CloudProvider>> ProvidersAsync(string model, string task, CancellationToken cancellationToken) =>
         (await mapping.LiveProvidersAsync(model, task, cancellationToken).ConfigureAwait(false))
-            .Select(e => new CloudProvider(e.Provider, string.IsNullOrEmpty(e.ProviderModelId) || e.Provider == "hf-inference" ? model : e.ProviderModelId))
+            .Select(e => new CloudProvider(e.Provider, string.IsNullOrEmpty(e.ProviderModelId) ? model : e.ProviderModelId))
             .ToList();
 
     public Task<IReadOnlyList<CloudProvider>> ProvidersAsync(string model, CancellationToken cancellationToken) =>
         ProvidersAsync(model, ChatService.Task, cancellationToken);
-
-    public bool IsDown(string provider) => pipelines.IsOpen(provider);
 
     public ITextClassificationBackend TextClassification(string provider, string providerModelId) =>
         new CloudTextClassificationBackend(provider, providerModelId, client);

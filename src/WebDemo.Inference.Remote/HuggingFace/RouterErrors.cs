@@ -25,7 +25,7 @@ public static class RouterErrors
                 $"{provider} is rate-limiting this app (HTTP 429)" + (retryAfter is { } wait ? $"; try again in {Math.Ceiling(wait.TotalSeconds):0} s." : "; try again shortly.")),
             HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity => (InferenceErrorKind.InvalidInput,
                 $"{provider} refused the input (HTTP {status})" + (detail is null ? "." : $": {detail}")),
-            HttpStatusCode.ServiceUnavailable when await ProviderLoadingAsync(response).ConfigureAwait(false) is { } loading => (InferenceErrorKind.ModelUnavailable,
+            HttpStatusCode.ServiceUnavailable when await Resilience.ProviderPipelines.EstimatedLoadingTimeAsync(response).ConfigureAwait(false) is { } loading => (InferenceErrorKind.ModelUnavailable,
                 $"{model} is still loading at {provider} (about {Math.Ceiling(loading.TotalSeconds):0} s more); try again shortly."),
             _ => (InferenceErrorKind.ModelUnavailable,
                 $"{provider} failed (HTTP {status})" + (detail is null ? "." : $": {detail}")),
@@ -49,9 +49,6 @@ public static class RouterErrors
 
     public static InferenceException Malformed(string provider, string task, string why) =>
         new(InferenceErrorKind.BackendFailed, $"{provider} answered something that is not a {task} result ({why}).") { Provider = provider };
-
-    private static Task<TimeSpan?> ProviderLoadingAsync(HttpResponseMessage response) =>
-        Resilience.ProviderPipelines.EstimatedLoadingTimeAsync(response);
 
     /// <summary>The provider's own error text ({"error": "..."} or a short plain body), trimmed for the page.</summary>
     private static async Task<string?> ErrorTextAsync(HttpResponseMessage response)

@@ -23,20 +23,16 @@ public sealed class ProviderPipelines(IOptions<CloudOptions> options, TimeProvid
     /// <summary>Where a call's retry reports "waiting" so the page can say so.</summary>
     public static readonly ResiliencePropertyKey<IProgress<ProgressInfo>?> ProgressKey = new("webdemo.progress");
 
-    private readonly ConcurrentDictionary<string, ResiliencePipeline<HttpResponseMessage>> _breakers = new(StringComparer.Ordinal);
+    /// <summary>One circuit breaker per provider, with the handle that reads its state.</summary>
+    private readonly ConcurrentDictionary<string, (ResiliencePipeline<HttpResponseMessage> Pipeline, CircuitBreakerStateProvider State)> _breakers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string, TimeSpan, TimeSpan), ResiliencePipeline<HttpResponseMessage>> _pipelines = new();
 
     public ResiliencePipeline<HttpResponseMessage> For(string provider, SingleResponseTimeouts budget) =>
         _pipelines.GetOrAdd((provider, budget.Attempt, budget.Total), _ => Build(provider, budget));
 
-    /// <summary>Whether the provider's circuit is open (it would be skipped now).</summary>
-    public bool IsOpen(string provider) => _breakerStates.TryGetValue(provider, out var state) && state.CircuitState == CircuitState.Open;
-
-    private readonly ConcurrentDictionary<string, CircuitBreakerStateProvider> _breakerStates = new(StringComparer.Ordinal);
-
     /// <summary>Every provider called so far and its circuit: Closed (healthy), Open (skipped), HalfOpen (on trial).</summary>
     public IReadOnlyDictionary<string, string> CircuitStates =>
-        _breakerStates.OrderBy(p => p.Key).ToDictionary(p => p.Key, p => p.Value.CircuitState.ToString());
+        _breakers.OrderBy(p => p.Key).ToDictionary(p => p.Key, p => p.Value.State.CircuitState.ToString());
 
     private ResiliencePipeline<HttpResponseMessage> Build(string provider, SingleResponseTimeouts budget)
     {
@@ -67,16 +63,16 @@ public sealed class ProviderPipelines(IOptions<CloudOptions> options, TimeProvid
                         progress?.Report(new ProgressInfo("retry", message));
                 },
             })
-            .AddPipeline(_breakers.GetOrAdd(provider, BuildBreaker))
+            .AddPipeline(_breakers.GetOrAdd(provider, BuildBreaker).Pipeline)
             .AddTimeout(budget.Attempt)
             .Build();
     }
 
-    private ResiliencePipeline<HttpResponseMessage> BuildBreaker(string provider)
+    private (ResiliencePipeline<HttpResponseMessage>, CircuitBreakerStateProvider) BuildBreaker(string provider)
     {
         var settings = options.Value.CircuitBreaker;
-        var state = _breakerStates.GetOrAdd(provider, _ => new CircuitBreakerStateProvider());
-        return new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
+        var state = new CircuitBreakerStateProvider();
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
             {
                 ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome)),
@@ -92,6 +88,7 @@ public sealed class ProviderPipelines(IOptions<CloudOptions> options, TimeProvid
                 },
             })
             .Build();
+        return (pipeline, state);
     }
 
     public static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome switch

@@ -14,8 +14,5 @@ public interface ICloudInference
     /// <summary>The live providers of a model for a task, in the order the Hub lists them.</summary>
     Task<IReadOnlyList<CloudProvider>> ProvidersAsync(string model, string task, CancellationToken cancellationToken);
 
-    /// <summary>Whether the provider's circuit is open now (it would be skipped).</summary>
-    bool IsDown(string provider);
-
     ITextClassificationBackend TextClassification(string provider, string providerModelId);
 }

@@ -3,38 +3,32 @@ using WebDemo.Inference.Errors;
 namespace WebDemo.Inference.Routing;
 
 /// <summary>
-/// Turns (task, model, provider) into an ordered failover chain:
+/// Turns (provider, the model's live providers) into an ordered failover chain, the same for
+/// every task:
 /// <list type="bullet">
-/// <item><c>local</c>: this machine only.</item>
-/// <item><c>auto</c>: the model's live providers in the Hub's order, then the local model.</item>
+/// <item><c>auto</c>: the router's own choice when the task has one (chat), then the model's
+/// live providers in the Hub's order, then the local model.</item>
 /// <item>a named provider: that one first, then the model's other providers, then the local model.</item>
 /// </list>
+/// (<c>local</c> alone needs no plan: the services run their local link directly.)
 /// </summary>
-public sealed class ProviderRouter(ICloudInference cloud)
+public static class ProviderRouter
 {
-    public async Task<IReadOnlyList<ChainLink<TBackend>>> PlanAsync<TBackend>(
-        string task, string cloudModel, string provider,
-        Func<CloudProvider, TBackend> cloudBackend,
-        ChainLink<TBackend>? local,
-        CancellationToken cancellationToken)
+    /// <param name="mapped">The model's live providers, from the Hub's provider mapping.</param>
+    /// <param name="routerChoice">For "auto", a first link that lets the router pick (chat's plain model id); null when the task has none.</param>
+    public static IReadOnlyList<ChainLink<TBackend>> Plan<TBackend>(
+        string provider, string model, IReadOnlyList<CloudProvider> mapped,
+        Func<CloudProvider, TBackend> cloudBackend, ChainLink<TBackend>? local, CloudProvider? routerChoice = null)
     {
-        if (provider == ProviderNames.Local)
-            return local is null
-                ? throw new InferenceException(InferenceErrorKind.ModelNotFound, $"No local model serves {task} here.")
-                : [local];
-        if (cloud.UnavailableReason is { } why)
-            throw new InferenceException(InferenceErrorKind.Unauthorized, why);
-
-        var mapped = await cloud.ProvidersAsync(cloudModel, task, cancellationToken).ConfigureAwait(false);
         IEnumerable<CloudProvider> order = provider == ProviderNames.Auto
-            ? mapped
-            : [mapped.FirstOrDefault(p => p.Name == provider) ?? new CloudProvider(provider, cloudModel), .. mapped.Where(p => p.Name != provider)];
-        var chain = order.Select(p => new ChainLink<TBackend>(p.Name, cloudModel, cloudBackend(p))).ToList();
+            ? routerChoice is null ? mapped : [routerChoice, .. mapped]
+            : [mapped.FirstOrDefault(p => p.Name == provider) ?? new CloudProvider(provider, model), .. mapped.Where(p => p.Name != provider)];
+        var chain = order.Select(p => new ChainLink<TBackend>(p.Name, model, cloudBackend(p))).ToList();
         if (local is not null)
             chain.Add(local);
         if (chain.Count == 0)
             throw new InferenceException(InferenceErrorKind.ModelNotFound,
-                $"No inference provider serves {cloudModel} for {task} right now, and there is no local model to fall back on.");
+                $"No inference provider serves {model} right now, and there is no local model to fall back on.");
         return chain;
     }
 }

@@ -54,10 +54,10 @@ public sealed class ChatService(IOptions<ChatTaskOptions> options, ICloudChat? c
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var mapped = await cloudChat.ProvidersAsync(model, cancellationToken).ConfigureAwait(false);
-        IEnumerable<(string Provider, string Routed)> order = provider == ProviderNames.Auto
-            ? [(ProviderNames.Auto, model + Options.AutoPolicy), .. mapped.Select(p => (p.Name, $"{model}:{p.Name}"))]
-            : [(provider, $"{model}:{provider}"), .. mapped.Where(p => p.Name != provider).Select(p => (p.Name, $"{model}:{p.Name}"))];
-        var chain = order.Select(p => new ChainLink<IChatClient>(p.Provider, model, cloudChat.ClientFor(p.Provider, p.Routed))).ToList();
+        // The router picks for a plain model id (with the optional :fastest/:cheapest policy); a named provider is model:provider.
+        var chain = ProviderRouter.Plan(provider, model, mapped,
+            p => cloudChat.ClientFor(p.Name, p.Name == ProviderNames.Auto ? p.ProviderModelId : $"{model}:{p.Name}"),
+            local: null, routerChoice: new CloudProvider(ProviderNames.Auto, model + Options.AutoPolicy));
 
         var messages = request.Messages.ToList();
         await foreach (var update in FailoverRunner.RunAsync(chain,

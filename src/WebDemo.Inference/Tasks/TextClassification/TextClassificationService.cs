@@ -47,34 +47,44 @@ public sealed class TextClassificationService(
     public IAsyncEnumerable<InferenceUpdate<ClassifiedText>> ClassifyAsync(
         TextClassificationRequest request, CancellationToken cancellationToken = default)
     {
-        var call = Validate(request);
-        var provider = string.IsNullOrWhiteSpace(request.Provider)
-            ? (request.Model is null ? LocalModels.Count > 0 : LocalModels.Contains(call.Model)) ? ProviderNames.Local : ProviderNames.Auto
-            : request.Provider.Trim().ToLowerInvariant();
-
-        var localBackend = _local.FirstOrDefault(b => b.Models.Contains(call.Model)) ?? _local.FirstOrDefault(b => b.Models.Count > 0);
-        var localModel = localBackend is null ? null : localBackend.Models.Contains(call.Model) ? call.Model : localBackend.Models.First();
-        if (provider == ProviderNames.Local)
+        Validate(request);
+        var (provider, model) = Resolve(request);
+        var localBackend = _local.FirstOrDefault(b => b.Models.Contains(model));
+        if (provider == ProviderNames.Local && localBackend is null)
+            throw new InferenceException(InferenceErrorKind.ModelNotFound,
+                $"Model '{model}' is not served here. Available: {string.Join(", ", LocalModels)}.");
+        if (provider != ProviderNames.Local)
         {
-            if (localBackend is null || localModel != call.Model && request.Model is not null)
+            if (!AvailableModels.Contains(model))
                 throw new InferenceException(InferenceErrorKind.ModelNotFound,
-                    $"Model '{call.Model}' is not served here. Available: {string.Join(", ", LocalModels)}.");
-        }
-        else
-        {
-            if (!AvailableModels.Contains(call.Model))
-                throw new InferenceException(InferenceErrorKind.ModelNotFound,
-                    $"Model '{call.Model}' is not served here. Available: {string.Join(", ", AvailableModels)}.");
+                    $"Model '{model}' is not served here. Available: {string.Join(", ", AvailableModels)}.");
             if (CloudUnavailableReason is { } why)
                 throw new InferenceException(InferenceErrorKind.Unauthorized, why);
         }
 
-        var local = localBackend is null ? null
-            : new ChainLink<ITextClassificationBackend>(localBackend.Provider, localModel!, localBackend, localBackend.Device);
-        return RunAsync(call, provider, local, cancellationToken);
+        // The last link of every chain: the named model if it runs here, else the default local model.
+        localBackend ??= _local.FirstOrDefault(b => b.Models.Count > 0);
+        var local = localBackend is null ? null : new ChainLink<ITextClassificationBackend>(
+            localBackend.Provider, localBackend.Models.Contains(model) ? model : localBackend.Models.First(), localBackend, localBackend.Device);
+        return RunAsync(new TextClassificationCall(model, request.Inputs, request.TopK), provider, local, cancellationToken);
     }
 
-    public TextClassificationCall Validate(TextClassificationRequest request)
+    /// <summary>
+    /// Which provider and model: a named provider as given; none means local when the model runs
+    /// here (or none is named and a local one exists), else auto. No model means the first local
+    /// model for local, the cloud model otherwise.
+    /// </summary>
+    private (string Provider, string Model) Resolve(TextClassificationRequest request)
+    {
+        var named = string.IsNullOrWhiteSpace(request.Model) ? null : request.Model.Trim();
+        var provider = !string.IsNullOrWhiteSpace(request.Provider) ? request.Provider.Trim().ToLowerInvariant()
+            : (named is null ? LocalModels.Count > 0 : LocalModels.Contains(named)) ? ProviderNames.Local
+            : ProviderNames.Auto;
+        var model = named ?? (provider == ProviderNames.Local ? LocalModels.FirstOrDefault() ?? "" : Options.CloudModel);
+        return (provider, model);
+    }
+
+    private void Validate(TextClassificationRequest request)
     {
         var limits = Options;
         if (request.Inputs is null || request.Inputs.Count == 0 || request.Inputs.All(string.IsNullOrWhiteSpace))
@@ -91,11 +101,6 @@ public sealed class TextClassificationService(
         }
         if (request.TopK is < 1)
             throw Invalid("top_k must be a whole number of at least 1.");
-
-        var model = string.IsNullOrWhiteSpace(request.Model)
-            ? request.Provider is null or ProviderNames.Local && LocalModels.Count > 0 ? LocalModels[0] : Options.CloudModel
-            : request.Model.Trim();
-        return new TextClassificationCall(model, request.Inputs, request.TopK);
     }
 
     private async IAsyncEnumerable<InferenceUpdate<ClassifiedText>> RunAsync(
@@ -104,8 +109,9 @@ public sealed class TextClassificationService(
     {
         IReadOnlyList<ChainLink<ITextClassificationBackend>> chain = provider == ProviderNames.Local
             ? [local!]
-            : await new ProviderRouter(cloud!).PlanAsync(Task, call.Model, provider,
-                p => cloud!.TextClassification(p.Name, p.ProviderModelId), local, cancellationToken).ConfigureAwait(false);
+            : ProviderRouter.Plan(provider, call.Model,
+                await cloud!.ProvidersAsync(call.Model, Task, cancellationToken).ConfigureAwait(false),
+                p => cloud.TextClassification(p.Name, p.ProviderModelId), local);
 
         await foreach (var update in FailoverRunner.RunAsync(chain,
             (link, ct) => link.Backend.ClassifyAsync(call with { Model = link.Model }, ct),
