@@ -29,6 +29,8 @@ if [ -z "${HF_ENDPOINT:-}" ] && [ -d "$shared/models/sentiment" ]; then
         sleep 0.2
     done
     export HF_ENDPOINT="http://127.0.0.1:$hub_port"
+    # The stand-in serves model downloads only; provider mappings still come from the real Hub.
+    export Cloud__HubUrl=${Cloud__HubUrl:-https://huggingface.co}
     export LocalModels__Models__0__Id=webdemo/distilbert-tiny-sst2
     export LocalModels__Models__0__Dtype=fp32
     echo "Local models from $shared/models, served at $HF_ENDPOINT"
