@@ -5,6 +5,8 @@ using Microsoft.Extensions.Logging;
 using WebDemo.Inference.Configuration;
 using WebDemo.Inference.Onnx;
 using WebDemo.Inference.Onnx.Catalog;
+using WebDemo.Inference.Onnx.Tasks.TextClassification;
+using WebDemo.Inference.Tasks.TextClassification;
 using WebDemo.Inference.Onnx.Runtime;
 
 // Benchmarks the sentiment pipeline the app runs (tokenize, pad, ONNX Runtime, softmax) on
@@ -26,13 +28,13 @@ var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Diction
 var services = new ServiceCollection()
     .AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
     .AddSingleton(HuggingFaceToken.FromEnvironment())
-    .AddOnnxInference(configuration)
+    .AddLocalTextClassification(configuration)
     .BuildServiceProvider();
 
 var rows = File.ReadLines(sentencesFile).Select(l => (Label: l[0] == '1' ? "POSITIVE" : "NEGATIVE", Text: l[2..])).ToList();
 var sentences = rows.Select(r => r.Text).ToList();
 var loadClock = Stopwatch.StartNew();
-var classifier = await services.GetRequiredService<LocalModelLoader>().GetTextClassifierAsync(Path.GetFullPath(model), null, default);
+var classifier = await services.GetRequiredService<LocalModelLoader>().GetAsync<TextClassificationModel>(Path.GetFullPath(model), TextClassificationRequest.TaskName, null, default);
 var loadMs = loadClock.Elapsed.TotalMilliseconds;
 var status = services.GetRequiredService<OnnxSessionFactory>().Status;
 

@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using WebDemo.Inference.Configuration;
 using WebDemo.Inference.Errors;
+using WebDemo.Inference.Remote.Tasks.Chat;
+using WebDemo.Inference.Remote.Tasks.TextClassification;
 using WebDemo.Inference.Streaming;
+using WebDemo.Inference.Tasks;
 using WebDemo.Inference.Tasks.Chat;
 using WebDemo.Inference.Tasks.TextClassification;
 using WebDemo.TestSupport;
@@ -21,10 +23,8 @@ public sealed class CloudHarness : IAsyncDisposable
     private readonly ServiceProvider _services;
 
     public FakeRouter Router { get; }
-    public TextClassificationService Service { get; }
-    public ChatService Chat { get; }
-    public HuggingFace.HfTaskShapes Tasks { get; }
-    public HuggingFace.TextToImageClient Images { get; }
+    internal IInferenceTask<TextClassificationRequest, ClassifiedText> Service { get; }
+    internal IInferenceTask<ChatRequest, ChatDelta> Chat { get; }
     public LocalStub Local { get; } = new();
 
     private CloudHarness(FakeRouter router, string? token, IDictionary<string, string?>? settings)
@@ -33,41 +33,34 @@ public sealed class CloudHarness : IAsyncDisposable
         router.Mapping[CloudModel] = ["prov-a", "prov-b"];
         router.Mapping[ChatModel] = ["prov-a", "prov-b"];
         router.Tasks[ChatModel] = "conversational";
-        var values = new Dictionary<string, string?>
-        {
-            ["Cloud:RouterUrl"] = router.Url,
-            ["Cloud:HubUrl"] = router.Url,
-            ["Cloud:SingleResponse:Attempt"] = "00:00:01",
-            ["Cloud:SingleResponse:Total"] = "00:00:06",
-            ["Cloud:Retry:MaxRetries"] = "2",
-            ["Cloud:Retry:BaseDelay"] = "00:00:00.050",
-            ["Cloud:Retry:MaxRetryAfter"] = "00:00:02",
-            ["Cloud:Retry:MaxModelLoadingWait"] = "00:00:02",
-            ["Cloud:CircuitBreaker:MinimumThroughput"] = "4",
-            ["Cloud:CircuitBreaker:BreakDuration"] = "00:01:00",
-            ["TextClassification:CloudModel"] = CloudModel,
-            ["Chat:DefaultModel"] = ChatModel,
-            // Generous enough for the first chat call of a process, which JIT-compiles the OpenAI SDK.
-            ["Chat:Budget:FirstChunk"] = "00:00:03",
-            ["Chat:Budget:BetweenChunks"] = "00:00:02",
-            ["Chat:Budget:Total"] = "00:00:10",
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-            values[key] = value;
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton(new HuggingFaceToken(name => name == "HF_TOKEN" ? token : null));
-        services.AddCloudInference(configuration);
-        services.AddOptions<TextClassificationOptions>().Bind(configuration.GetSection(TextClassificationOptions.Section));
-        services.AddSingleton<ITextClassificationBackend>(Local);
-        services.AddSingleton<TextClassificationService>();
-        services.AddSingleton<ChatService>();
-        _services = services.BuildServiceProvider();
-        Service = _services.GetRequiredService<TextClassificationService>();
-        Chat = _services.GetRequiredService<ChatService>();
-        Tasks = _services.GetRequiredService<HuggingFace.HfTaskShapes>();
-        Images = _services.GetRequiredService<HuggingFace.TextToImageClient>();
+        _services = new TestSettings()
+            .Router(router.Url)
+            .Token(token)
+            .Set(new Dictionary<string, string?>
+            {
+                ["Cloud:SingleResponse:Attempt"] = "00:00:01",
+                ["Cloud:SingleResponse:Total"] = "00:00:06",
+                ["Cloud:Retry:MaxRetries"] = "2",
+                ["Cloud:Retry:BaseDelay"] = "00:00:00.050",
+                ["Cloud:Retry:MaxRetryAfter"] = "00:00:02",
+                ["Cloud:Retry:MaxModelLoadingWait"] = "00:00:02",
+                ["Cloud:CircuitBreaker:MinimumThroughput"] = "4",
+                ["Cloud:CircuitBreaker:BreakDuration"] = "00:01:00",
+                ["TextClassification:CloudModel"] = CloudModel,
+                ["Chat:DefaultModel"] = ChatModel,
+                // Generous enough for the first chat call of a process, which JIT-compiles the OpenAI SDK.
+                ["Chat:Budget:FirstChunk"] = "00:00:03",
+                ["Chat:Budget:BetweenChunks"] = "00:00:02",
+                ["Chat:Budget:Total"] = "00:00:10",
+            })
+            .Set(settings ?? new Dictionary<string, string?>())
+            .Services((services, configuration) =>
+            {
+                services.AddSingleton<ILocalTaskBackend<TextClassificationCall, ClassifiedText>>(Local);
+                services.AddCloudTextClassification(configuration).AddCloudChat(configuration);
+            });
+        Service = _services.GetRequiredService<IInferenceTask<TextClassificationRequest, ClassifiedText>>();
+        Chat = _services.GetRequiredService<IInferenceTask<ChatRequest, ChatDelta>>();
     }
 
     public static async Task<CloudHarness> StartAsync(string? token = Token, IDictionary<string, string?>? settings = null) =>
@@ -86,7 +79,7 @@ public sealed class CloudHarness : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         try
         {
-            await foreach (var update in Service.ClassifyAsync(new TextClassificationRequest(texts, Provider: provider)))
+            await foreach (var update in Service.RunAsync(new TextClassificationRequest(texts, Provider: provider)))
                 updates.Add(update);
             return new Outcome(updates, null, clock.Elapsed);
         }
@@ -107,7 +100,7 @@ public sealed class CloudHarness : IAsyncDisposable
         var updates = new List<InferenceUpdate<ChatDelta>>();
         try
         {
-            await foreach (var update in Chat.StreamAsync(new ChatRequest([new(Microsoft.Extensions.AI.ChatRole.User, message)], Provider: provider)))
+            await foreach (var update in Chat.RunAsync(new ChatRequest([new(Microsoft.Extensions.AI.ChatRole.User, message)], Provider: provider)))
                 updates.Add(update);
             return new ChatOutcome(updates, null);
         }
@@ -124,14 +117,14 @@ public sealed class CloudHarness : IAsyncDisposable
     }
 
     /// <summary>The local model at the end of every chain: says POSITIVE, 0.7.</summary>
-    public sealed class LocalStub : ITextClassificationBackend
+    public sealed class LocalStub : ILocalTaskBackend<TextClassificationCall, ClassifiedText>
     {
         public int Calls;
         public string Provider => "local";
         public string? Device => "CPU";
         public IReadOnlyCollection<string> Models => ["local/sentiment"];
 
-        public async IAsyncEnumerable<InferenceUpdate<ClassifiedText>> ClassifyAsync(
+        public async IAsyncEnumerable<InferenceUpdate<ClassifiedText>> StreamAsync(
             TextClassificationCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Calls);

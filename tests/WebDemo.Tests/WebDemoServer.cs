@@ -37,22 +37,19 @@ public sealed class WebDemoServer : IAsyncLifetime
         Router.Mapping[ChatModel] = ["prov-a", "prov-b"];
         Router.Tasks[ChatModel] = "conversational";
         Router.Mapping[CloudModel] = ["hf-inference", "prov-b"];
+        var settings = new TestSettings()
+            .Hub(Hub.Url, Path.Combine(_home.Path, "hub"))
+            .LocalModel(TestPaths.SentimentRepoId)
+            .Router(Router.Url)
+            .Token(Token)
+            .Set("TextClassification:MaxInputs", "8")
+            .Set("TextClassification:CloudModel", CloudModel)
+            .Set("Chat:DefaultModel", ChatModel);
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseUrls("http://127.0.0.1:0");
-            web.UseSetting("Hub:Endpoint", Hub.Url);
-            web.UseSetting("Hub:CacheDirectory", Path.Combine(_home.Path, "hub"));
-            web.UseSetting("Hub:Offline", "false");
-            web.UseSetting("LocalModels:Models:0:Id", TestPaths.SentimentRepoId);
-            web.UseSetting("LocalModels:Models:0:Dtype", "fp32");
-            web.UseSetting("TextClassification:MaxInputs", "8");
-            web.UseSetting("Onnx:ExecutionProvider", "cpu");
-            web.UseSetting("HuggingFace:Token", Token);
-            web.UseSetting("Cloud:RouterUrl", Router.Url);
-            web.UseSetting("Cloud:HubUrl", Router.Url);
-            web.UseSetting("Cloud:Retry:BaseDelay", "00:00:00.010");
-            web.UseSetting("Chat:DefaultModel", ChatModel);
-            web.UseSetting("TextClassification:CloudModel", CloudModel);
+            foreach (var (key, value) in settings.Values)
+                web.UseSetting(key, value);
             web.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace)
                 .AddFilter("System.Net.Http.HttpClient", LogLevel.Trace)); // request headers are logged at Trace
         });

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Onnx.ModelStore;
-using WebDemo.Inference.Onnx.Pipelines;
 using WebDemo.Inference.Onnx.Runtime;
 using WebDemo.Inference.Streaming;
 
@@ -11,24 +10,29 @@ namespace WebDemo.Inference.Onnx.Catalog;
 
 /// <summary>What the Status page shows of one local model.</summary>
 /// <param name="Files">The files on disk with their sizes; empty before the first download.</param>
-public sealed record LocalModelInfo(
+internal sealed record LocalModelInfo(
     string Id, string Task, string Dtype, bool Loaded, bool Loading,
     IReadOnlyList<(string Path, long Bytes)> Files, string? Directory, string? LastError);
 
 /// <summary>
 /// Downloads (on first use) and loads each configured local model once; concurrent requests
-/// for the same model share one load and then one <see cref="TextClassificationModel"/>.
+/// for the same model share one load and then one loaded model. What a model needs and how it
+/// loads comes from its task's <see cref="ILocalModelKind"/>.
 /// </summary>
-public sealed class LocalModelLoader(
+internal sealed class LocalModelLoader(
     HubModelStore store,
     OnnxSessionFactory sessions,
+    IEnumerable<ILocalModelKind> kinds,
     IOptions<LocalModelOptions> options,
     ILogger<LocalModelLoader> logger) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<TextClassificationModel>>> _models = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<ILocalModel>>> _models = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _errors = new(StringComparer.Ordinal);
+    private readonly IReadOnlyDictionary<string, ILocalModelKind> _kinds = kinds.ToDictionary(k => k.Task, StringComparer.Ordinal);
 
     public IReadOnlyList<LocalModelEntry> Entries => options.Value.Models;
+
+    public ExecutionProviderStatus ExecutionProvider => sessions.Status;
 
     public IEnumerable<string> ModelsFor(string task) =>
         Entries.Where(e => e.Task == task && e.Id.Length > 0).Select(e => e.Id);
@@ -37,42 +41,47 @@ public sealed class LocalModelLoader(
         _models.TryGetValue(id, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully;
 
     /// <summary>
-    /// The loaded classifier. The first caller downloads and loads it, reporting progress; later
+    /// The loaded model. The first caller downloads and loads it, reporting progress; later
     /// callers wait for that same load. A failed load is forgotten so the next call tries again.
     /// </summary>
-    public async Task<TextClassificationModel> GetTextClassifierAsync(
-        string id, IProgress<ProgressInfo>? progress, CancellationToken cancellationToken)
+    public async Task<TModel> GetAsync<TModel>(string id, string task, IProgress<ProgressInfo>? progress, CancellationToken cancellationToken)
+        where TModel : ILocalModel
     {
-        var entry = Entries.FirstOrDefault(e => e.Id == id && e.Task == "text-classification")
-            ?? throw new InferenceException(InferenceErrorKind.ModelNotFound, $"'{id}' is not a local text-classification model here.");
+        var entry = Entries.FirstOrDefault(e => e.Id == id && e.Task == task)
+            ?? throw new InferenceException(InferenceErrorKind.ModelNotFound, $"'{id}' is not a local {task} model here.");
+        var kind = KindOf(entry);
 
-        var lazy = _models.GetOrAdd(id, _ => new Lazy<Task<TextClassificationModel>>(
+        var lazy = _models.GetOrAdd(id, _ => new Lazy<Task<ILocalModel>>(
             // Not tied to one caller's cancellation: a page that stops must not break others' load.
-            () => Task.Run(() => LoadAsync(entry, progress, CancellationToken.None))));
+            () => Task.Run(() => LoadAsync(entry, kind, progress, CancellationToken.None))));
         if (lazy.IsValueCreated && !lazy.Value.IsCompleted)
             progress?.Report(new ProgressInfo("load", $"Waiting for {id} to finish loading…"));
         try
         {
-            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return (TModel)await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _models.TryRemove(new KeyValuePair<string, Lazy<Task<TextClassificationModel>>>(id, lazy));
+            _models.TryRemove(new KeyValuePair<string, Lazy<Task<ILocalModel>>>(id, lazy));
             _errors[id] = ex.Message;
             throw;
         }
     }
 
-    private async Task<TextClassificationModel> LoadAsync(LocalModelEntry entry, IProgress<ProgressInfo>? progress, CancellationToken ct)
+    private ILocalModelKind KindOf(LocalModelEntry entry) => _kinds.TryGetValue(entry.Task, out var kind)
+        ? kind
+        : throw new InferenceException(InferenceErrorKind.ModelNotFound,
+            $"Local model '{entry.Id}' is configured for task '{entry.Task}', which has no local pipeline here. Known: {string.Join(", ", _kinds.Keys)}.");
+
+    private async Task<ILocalModel> LoadAsync(LocalModelEntry entry, ILocalModelKind kind, IProgress<ProgressInfo>? progress, CancellationToken ct)
     {
-        var onnxFile = entry.OnnxFile;
         progress?.Report(new ProgressInfo("download", $"Fetching {entry.Id}…"));
-        var snapshot = await store.EnsureAsync(entry.Id, TextClassificationModel.FilesFor(onnxFile), progress, ct).ConfigureAwait(false);
+        var snapshot = await store.EnsureAsync(entry.Id, kind.FilesFor(entry), progress, ct).ConfigureAwait(false);
         progress?.Report(new ProgressInfo("load", $"Loading {entry.Id} into ONNX Runtime ({sessions.Status.Active})…"));
-        var model = TextClassificationModel.Load(snapshot, onnxFile, sessions);
+        var model = kind.Load(snapshot, entry);
         _errors.TryRemove(entry.Id, out _);
-        logger.LogInformation("Loaded local model {Model} ({File}, revision {Revision}) on {Device}.",
-            entry.Id, onnxFile, snapshot.Revision ?? "local folder", sessions.Status.Active);
+        logger.LogInformation("Loaded local model {Model} ({Task}, {Dtype}, revision {Revision}) on {Device}.",
+            entry.Id, entry.Task, entry.Dtype, snapshot.Revision ?? "local folder", sessions.Status.Active);
         return model;
     }
 
@@ -81,7 +90,7 @@ public sealed class LocalModelLoader(
         ModelSnapshot? cached = null;
         try
         {
-            cached = store.TryGetCached(entry.Id, TextClassificationModel.FilesFor(entry.OnnxFile));
+            cached = store.TryGetCached(entry.Id, KindOf(entry).FilesFor(entry));
         }
         catch (Exception ex) when (ex is InferenceException or InvalidOperationException)
         {

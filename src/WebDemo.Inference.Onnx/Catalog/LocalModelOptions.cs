@@ -10,6 +10,12 @@ public sealed class LocalModelOptions
 
 public sealed class LocalModelEntry
 {
+    private static readonly Dictionary<string, string> DtypeSuffixes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["fp32"] = "", ["fp16"] = "_fp16", ["q8"] = "_quantized", ["int8"] = "_int8",
+        ["uint8"] = "_uint8", ["q4"] = "_q4", ["q4f16"] = "_q4f16", ["bnb4"] = "_bnb4",
+    };
+
     /// <summary>A Hub id ("Xenova/distilbert-base-uncased-finetuned-sst-2-english") or a local folder.</summary>
     public string Id { get; set; } = "";
 
@@ -19,18 +25,14 @@ public sealed class LocalModelEntry
     /// <summary>Which ONNX export to use, as transformers.js names them: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4.</summary>
     public string Dtype { get; set; } = "fp32";
 
-    /// <summary>The ONNX file in the repository for this dtype (transformers.js layout: onnx/model_quantized.onnx for q8).</summary>
-    public string OnnxFile => "onnx/model" + Dtype.ToLowerInvariant() switch
-    {
-        "fp32" => "",
-        "fp16" => "_fp16",
-        "q8" => "_quantized",
-        "int8" => "_int8",
-        "uint8" => "_uint8",
-        "q4" => "_q4",
-        "q4f16" => "_q4f16",
-        "bnb4" => "_bnb4",
-        _ => throw new InvalidOperationException(
-            $"Unknown dtype '{Dtype}' for local model '{Id}'; use fp32, fp16, q8, int8, uint8, q4, q4f16 or bnb4."),
-    } + ".onnx";
+    public bool HasKnownDtype => DtypeSuffixes.ContainsKey(Dtype);
+
+    /// <summary>
+    /// The ONNX file of one graph for this dtype, in the transformers.js / Optimum layout:
+    /// <c>onnx/model_quantized.onnx</c> for graph "model" at q8, <c>onnx/encoder_model_fp16.onnx</c>, ...
+    /// </summary>
+    public string OnnxFile(string graph = "model") => DtypeSuffixes.TryGetValue(Dtype, out var suffix)
+        ? $"onnx/{graph}{suffix}.onnx"
+        : throw new InvalidOperationException(
+            $"Unknown dtype '{Dtype}' for local model '{Id}'; use {string.Join(", ", DtypeSuffixes.Keys)}.");
 }

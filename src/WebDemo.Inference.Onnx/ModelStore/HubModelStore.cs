@@ -21,7 +21,7 @@ namespace WebDemo.Inference.Onnx.ModelStore;
 /// resume with HTTP Range after a broken connection, are checked (size, and sha256 for LFS
 /// files) and renamed into place atomically. Offline mode only reads the cache.
 /// </summary>
-public sealed partial class HubModelStore(
+internal sealed partial class HubModelStore(
     IHttpClientFactory httpClientFactory,
     IOptions<HubOptions> options,
     HuggingFaceToken token,

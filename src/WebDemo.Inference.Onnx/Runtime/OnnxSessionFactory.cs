@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
+using WebDemo.Inference.Errors;
+using WebDemo.Inference.Onnx.ModelStore;
 
 namespace WebDemo.Inference.Onnx.Runtime;
 
@@ -8,13 +10,13 @@ namespace WebDemo.Inference.Onnx.Runtime;
 /// <param name="Requested">What the configuration asked for: auto, cpu or cuda.</param>
 /// <param name="Active">"CPU" or "CUDA".</param>
 /// <param name="Reason">Why that one, in words.</param>
-public sealed record ExecutionProviderStatus(string Requested, string Active, string Reason, IReadOnlyList<string> Available);
+internal sealed record ExecutionProviderStatus(string Requested, string Active, string Reason, IReadOnlyList<string> Available);
 
 /// <summary>
 /// Creates ONNX Runtime sessions with the execution provider chosen once, at start: CUDA when
 /// the GPU build of ONNX Runtime and a GPU are there (and allowed), CPU otherwise.
 /// </summary>
-public sealed class OnnxSessionFactory
+internal sealed class OnnxSessionFactory
 {
     private readonly OnnxRuntimeOptions _options;
     private readonly ILogger<OnnxSessionFactory> _logger;
@@ -29,6 +31,21 @@ public sealed class OnnxSessionFactory
     }
 
     public ExecutionProviderStatus Status { get; private set; }
+
+    /// <summary>A session for one ONNX file of a snapshot; a file ONNX Runtime cannot read is an error in words.</summary>
+    public InferenceSession Create(ModelSnapshot snapshot, string onnxFile)
+    {
+        try
+        {
+            return Create(snapshot.Get(onnxFile));
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new InferenceException(InferenceErrorKind.ModelUnavailable,
+                $"ONNX Runtime could not load '{onnxFile}' of '{snapshot.RepoId}': the file may be corrupt or incomplete. " +
+                $"Delete {snapshot.Directory} to download it again. ({ex.Message})", ex);
+        }
+    }
 
     public InferenceSession Create(string modelPath)
     {

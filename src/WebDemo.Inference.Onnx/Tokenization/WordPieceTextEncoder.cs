@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using WebDemo.Inference.Json;
 using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 using WebDemo.Inference.Errors;
@@ -9,14 +10,14 @@ namespace WebDemo.Inference.Onnx.Tokenization;
 
 /// <summary>One text as token ids, ready for a BERT-family encoder.</summary>
 /// <param name="Truncated">True when the text had more tokens than the model accepts and was cut.</param>
-public sealed record EncodedText(int[] Ids, bool Truncated);
+internal sealed record EncodedText(int[] Ids, bool Truncated);
 
 /// <summary>
 /// A BERT-family (WordPiece) tokenizer built with Microsoft.ML.Tokenizers from the files a model
 /// repository ships: vocab.txt (or the vocabulary inside tokenizer.json) and the settings of
 /// tokenizer_config.json (lower-casing, accents, CJK, special tokens, maximum length).
 /// </summary>
-public sealed partial class WordPieceTextEncoder
+internal sealed partial class WordPieceTextEncoder
 {
     private readonly BertTokenizer _tokenizer;
 
@@ -58,17 +59,17 @@ public sealed partial class WordPieceTextEncoder
 
     public static WordPieceTextEncoder Load(ModelSnapshot snapshot, int? modelMaxPositions)
     {
-        var settings = ReadJson(snapshot.TryGet("tokenizer_config.json"));
-        var specials = ReadJson(snapshot.TryGet("special_tokens_map.json"));
-        var lowerCase = Bool(settings, "do_lower_case") ?? LowerCaseFromTokenizerJson(snapshot) ?? true;
+        var settings = snapshot.ReadJson("tokenizer_config.json");
+        var specials = snapshot.ReadJson("special_tokens_map.json");
+        var lowerCase = settings?.BoolOrNull("do_lower_case") ?? LowerCaseFromTokenizerJson(snapshot) ?? true;
 
         var options = new BertOptions
         {
             LowerCaseBeforeTokenization = lowerCase,
             // transformers: strip_accents unset means "do what lower-casing does".
-            RemoveNonSpacingMarks = Bool(settings, "strip_accents") ?? lowerCase,
-            IndividuallyTokenizeCjk = Bool(settings, "tokenize_chinese_chars") ?? true,
-            ApplyBasicTokenization = Bool(settings, "do_basic_tokenize") ?? true,
+            RemoveNonSpacingMarks = settings?.BoolOrNull("strip_accents") ?? lowerCase,
+            IndividuallyTokenizeCjk = settings?.BoolOrNull("tokenize_chinese_chars") ?? true,
+            ApplyBasicTokenization = settings?.BoolOrNull("do_basic_tokenize") ?? true,
             PreTokenizer = new RegexPreTokenizer(BertPreTokenizerPattern(), null),
             SplitOnSpecialTokens = true,
             UnknownToken = Token(settings, specials, "unk_token") ?? "[UNK]",
@@ -91,8 +92,7 @@ public sealed partial class WordPieceTextEncoder
         }
 
         // model_max_length is sometimes a huge sentinel (1e30); the position table is the real limit.
-        var configured = settings is { } s && s.TryGetProperty("model_max_length", out var m) && m.ValueKind == JsonValueKind.Number
-            ? m.GetDouble() : double.MaxValue;
+        var configured = settings?.DoubleOrNull("model_max_length") ?? double.MaxValue;
         var maxLength = (int)Math.Min(Math.Min(configured, modelMaxPositions ?? 512), int.MaxValue);
         return new WordPieceTextEncoder(tokenizer, Math.Max(maxLength, 3));
     }
@@ -103,9 +103,7 @@ public sealed partial class WordPieceTextEncoder
             return File.OpenRead(vocabFile);
 
         // No vocab.txt: rebuild it from tokenizer.json's WordPiece model (token → id).
-        if (ReadJson(snapshot.TryGet("tokenizer.json")) is { } json
-            && json.TryGetProperty("model", out var model)
-            && model.TryGetProperty("vocab", out var vocab) && vocab.ValueKind == JsonValueKind.Object)
+        if (snapshot.ReadJson("tokenizer.json")?.Member("model")?.Member("vocab") is { ValueKind: JsonValueKind.Object } vocab)
         {
             var tokens = vocab.EnumerateObject().OrderBy(p => p.Value.GetInt32()).Select(p => p.Name);
             return new MemoryStream(Encoding.UTF8.GetBytes(string.Join('\n', tokens) + "\n"));
@@ -115,46 +113,21 @@ public sealed partial class WordPieceTextEncoder
     }
 
     private static bool? LowerCaseFromTokenizerJson(ModelSnapshot snapshot) =>
-        ReadJson(snapshot.TryGet("tokenizer.json")) is { } json
-        && json.TryGetProperty("normalizer", out var normalizer) && normalizer.ValueKind == JsonValueKind.Object
-        && normalizer.TryGetProperty("lowercase", out var lower) && lower.ValueKind is JsonValueKind.True or JsonValueKind.False
-            ? lower.GetBoolean() : null;
+        snapshot.ReadJson("tokenizer.json")?.Member("normalizer")?.BoolOrNull("lowercase");
 
     // Special tokens are either "[CLS]" or {"content": "[CLS]", ...}.
     private static string? Token(JsonElement? settings, JsonElement? specials, string name)
     {
         foreach (var source in new[] { settings, specials })
         {
-            if (source is { } json && json.TryGetProperty(name, out var value))
-            {
-                if (value.ValueKind == JsonValueKind.String)
-                    return value.GetString();
-                if (value.ValueKind == JsonValueKind.Object && value.TryGetProperty("content", out var content))
-                    return content.GetString();
-            }
+            if (source?.StringOrNull(name) is { } plain)
+                return plain;
+            if (source?.Member(name)?.StringOrNull("content") is { } content)
+                return content;
         }
         return null;
     }
 
-    private static bool? Bool(JsonElement? json, string name) =>
-        json is { } j && j.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False
-            ? v.GetBoolean() : null;
-
-    internal static JsonElement? ReadJson(string? path)
-    {
-        if (path is null)
-            return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            return doc.RootElement.Clone();
-        }
-        catch (JsonException ex)
-        {
-            throw new InferenceException(InferenceErrorKind.ModelUnavailable,
-                $"'{Path.GetFileName(path)}' is not valid JSON ({ex.Message}); the cached copy may be corrupt.", ex);
-        }
-    }
 
     /// <summary>
     /// The pre-tokenization rule of transformers' BERT tokenizer: white space separates words and

@@ -4,18 +4,19 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WebDemo.Inference.Configuration;
+using WebDemo.Inference.Json;
 
 namespace WebDemo.Inference.Remote.HuggingFace;
 
 /// <summary>One provider that serves a model, from the Hub's inferenceProviderMapping.</summary>
 /// <param name="ProviderModelId">The model's id at that provider.</param>
-public sealed record ProviderEntry(string Provider, string ProviderModelId, string Task, string Status);
+internal sealed record ProviderEntry(string Provider, string ProviderModelId, string Task, string Status);
 
 /// <summary>
 /// Which providers serve a model, from <c>/api/models/{id}?expand[]=inferenceProviderMapping</c>
 /// (both the object form keyed by provider and the newer array form), cached for a while.
 /// </summary>
-public sealed class ProviderMapping(
+internal sealed class ProviderMapping(
     IHttpClientFactory httpClientFactory,
     IOptions<CloudOptions> options,
     HuggingFaceToken token,
@@ -66,7 +67,7 @@ public sealed class ProviderMapping(
 
     internal static IReadOnlyList<ProviderEntry> Parse(JsonElement model)
     {
-        if (!model.TryGetProperty("inferenceProviderMapping", out var mapping))
+        if (model.Member("inferenceProviderMapping") is not { } mapping)
             return [];
         var entries = new List<ProviderEntry>();
         if (mapping.ValueKind == JsonValueKind.Object)
@@ -77,16 +78,12 @@ public sealed class ProviderMapping(
         else if (mapping.ValueKind == JsonValueKind.Array)
         {
             foreach (var item in mapping.EnumerateArray())
-                if (String(item, "provider") is { } name)
+                if (item.StringOrNull("provider") is { } name)
                     entries.Add(Entry(name, item));
         }
         return entries;
 
         static ProviderEntry Entry(string provider, JsonElement value) => new(provider,
-            String(value, "providerId") ?? "", String(value, "task") ?? "", String(value, "status") ?? "");
-
-        static string? String(JsonElement element, string name) =>
-            element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
-                ? v.GetString() : null;
+            value.StringOrNull("providerId") ?? "", value.StringOrNull("task") ?? "", value.StringOrNull("status") ?? "");
     }
 }

@@ -1,11 +1,12 @@
 using System.Net;
 using System.Text.Json;
 using WebDemo.Inference.Errors;
+using WebDemo.Inference.Json;
 
 namespace WebDemo.Inference.Remote.HuggingFace;
 
 /// <summary>Turns what a provider answered into an error a user can act on, in words.</summary>
-public static class RouterErrors
+internal static class RouterErrors
 {
     public static async Task<InferenceException> FromResponseAsync(HttpResponseMessage response, string provider, string model, TimeSpan? retryAfter)
     {
@@ -67,12 +68,9 @@ public static class RouterErrors
         try
         {
             using var doc = JsonDocument.Parse(body);
-            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("error", out var error))
-            {
-                body = error.ValueKind == JsonValueKind.String ? error.GetString()!
-                    : error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m) ? m.GetString() ?? body
-                    : body;
-            }
+            var error = doc.RootElement.Member("error");
+            body = error?.ValueKind == JsonValueKind.String ? error.Value.GetString()!
+                : error?.StringOrNull("message") ?? body;
         }
         catch (JsonException)
         {

@@ -12,7 +12,7 @@ namespace WebDemo.Inference.Routing;
 /// with an honest error rather than starting again elsewhere, so nothing already shown is lost or
 /// repeated. The final update records every attempt.
 /// </summary>
-public static class FailoverRunner
+internal static class FailoverRunner
 {
     public static async IAsyncEnumerable<InferenceUpdate<T>> RunAsync<TBackend, T>(
         IReadOnlyList<ChainLink<TBackend>> chain,
@@ -76,7 +76,7 @@ public static class FailoverRunner
             attempts.Add(new Attempt(link.Provider, failure.Kind == InferenceErrorKind.ProviderDown ? "skipped" : "failed",
                 linkClock.Elapsed.TotalMilliseconds, failure.Status, failure.Message));
             lastError = failure;
-            if (produced || !failure.CanFailOver)
+            if (produced || !failure.CanFailOver || ReferenceEquals(link, chain[^1]))
                 break;
             yield return InferenceUpdate<T>.ForProgress(new ProgressInfo("failover",
                 $"{link.Provider} failed ({failure.Message}); trying the next provider…"));

@@ -11,4 +11,4 @@ public static class ProviderNames
 
 /// <summary>One link of a failover chain: ask this backend, as this provider, for this model.</summary>
 /// <param name="Device">Where it runs, when known (local links: "CPU" or "CUDA").</param>
-public sealed record ChainLink<TBackend>(string Provider, string Model, TBackend Backend, string? Device = null);
+internal sealed record ChainLink<TBackend>(string Provider, string Model, TBackend Backend, string? Device = null);

@@ -12,7 +12,7 @@ namespace WebDemo.Inference.Routing;
 /// </list>
 /// (<c>local</c> alone needs no plan: the services run their local link directly.)
 /// </summary>
-public static class ProviderRouter
+internal static class ProviderRouter
 {
     /// <param name="mapped">The model's live providers, from the Hub's provider mapping.</param>
     /// <param name="routerChoice">For "auto", a first link that lets the router pick (chat's plain model id); null when the task has none.</param>

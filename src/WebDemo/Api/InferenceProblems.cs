@@ -3,7 +3,7 @@ using WebDemo.Inference.Errors;
 namespace WebDemo.Api;
 
 /// <summary>How errors a user can act on become HTTP answers: problem+json with a readable detail.</summary>
-public static class InferenceProblems
+internal static class InferenceProblems
 {
     public static int StatusCodeFor(InferenceErrorKind kind) => kind switch
     {
@@ -17,14 +17,12 @@ public static class InferenceProblems
         _ => StatusCodes.Status502BadGateway,
     };
 
-    public static IResult From(InferenceException error)
-    {
-        var problem = Problem(StatusCodeFor(error.Kind), error.Message);
-        return error.RetryAfter is { } wait ? new WithRetryAfter(problem, wait) : problem;
-    }
 
     /// <summary>Passes a provider's Retry-After on to our own caller.</summary>
-    private sealed class WithRetryAfter(IResult inner, TimeSpan wait) : IResult
+    public static IResult WithRetryAfter(IResult result, TimeSpan? retryAfter) =>
+        retryAfter is { } wait ? new RetryAfterResult(result, wait) : result;
+
+    private sealed class RetryAfterResult(IResult inner, TimeSpan wait) : IResult
     {
         public Task ExecuteAsync(HttpContext context)
         {
@@ -37,20 +35,24 @@ public static class InferenceProblems
     /// problem+json, with the message also under "error", the field the Hugging Face clients
     /// read from an error body, so they show it as it is.
     /// </summary>
-    public static IResult Problem(int status, string detail) => Results.Problem(
-        detail: detail,
-        statusCode: status,
-        title: status switch
-        {
-            400 => "Malformed request",
-            404 => "Model not found",
-            422 => "Invalid input",
-            402 => "Out of credits",
-            403 => "Not authorized",
-            429 => "Rate limited",
-            503 => "Model unavailable",
-            504 => "Timed out",
-            _ => "Inference failed",
-        },
-        extensions: new Dictionary<string, object?> { ["error"] = detail });
+    public static IResult Problem(int status, string detail, TimeSpan? retryAfter = null)
+    {
+        var problem = Results.Problem(
+            detail: detail,
+            statusCode: status,
+            title: status switch
+            {
+                400 => "Malformed request",
+                404 => "Model not found",
+                422 => "Invalid input",
+                402 => "Out of credits",
+                403 => "Not authorized",
+                429 => "Rate limited",
+                503 => "Model unavailable",
+                504 => "Timed out",
+                _ => "Inference failed",
+            },
+            extensions: new Dictionary<string, object?> { ["error"] = detail });
+        return WithRetryAfter(problem, retryAfter);
+    }
 }

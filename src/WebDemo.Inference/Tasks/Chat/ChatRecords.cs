@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.AI;
 
 namespace WebDemo.Inference.Tasks.Chat;
@@ -5,7 +6,14 @@ namespace WebDemo.Inference.Tasks.Chat;
 /// <summary>A chat call: the OpenAI chat-completions schema as Microsoft.Extensions.AI models it.</summary>
 /// <param name="Model">A model id; null means the configured default chat model.</param>
 /// <param name="Provider">"auto" (the router's own choice) or a provider's name.</param>
-public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, string? Model = null, string? Provider = null, ChatOptions? Options = null);
+public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, string? Model = null, string? Provider = null, ChatOptions? Options = null)
+    : ITaskRequest
+{
+    public static string TaskName => "conversational";
+}
+
+/// <summary>A validated chat call as a backend receives it.</summary>
+public sealed record ChatCall(string Model, IReadOnlyList<ChatMessage> Messages, ChatOptions? Options);
 
 /// <summary>One streamed piece of the answer; the last carries token usage when the provider sends it.</summary>
 /// <param name="ServedBy">On the first piece: the provider the router says answered (x-inference-provider), when known.</param>
@@ -16,6 +24,7 @@ public sealed class ChatTaskOptions
 {
     public const string Section = "Chat";
 
+    [Required]
     public string DefaultModel { get; set; } = "meta-llama/Llama-3.1-8B-Instruct";
 
     /// <summary>Further models a request may name; only these and the default are sent to providers with this app's token.</summary>
@@ -24,10 +33,13 @@ public sealed class ChatTaskOptions
     public IReadOnlyList<string> AllowedModels => [DefaultModel, .. Models.Where(m => m != DefaultModel)];
 
     /// <summary>For "auto": "" (the router's default), ":fastest" or ":cheapest".</summary>
+    [RegularExpression("^(|:fastest|:cheapest)$")]
     public string AutoPolicy { get; set; } = "";
 
+    [Range(1, 10_000)]
     public int MaxMessages { get; set; } = 100;
 
+    [Range(1, 10_000_000)]
     public int MaxCharacters { get; set; } = 100_000;
 
     public Streaming.StreamBudget Budget { get; set; } = new();

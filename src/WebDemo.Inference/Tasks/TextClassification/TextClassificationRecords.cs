@@ -1,17 +1,23 @@
+using System.Text.Json.Serialization;
+
 namespace WebDemo.Inference.Tasks.TextClassification;
 
 /// <summary>
 /// A text-classification call, as the pages and the SignalR hub send it. The HTTP API maps the
-/// Hugging Face wire format (<c>{"inputs": ..., "parameters": {"top_k": n}}</c>) onto this.
+/// Hugging Face wire format (<see cref="TextClassificationInput"/>) onto this.
 /// </summary>
 /// <param name="Inputs">One text per item.</param>
 /// <param name="Model">A model id; null means the default of the chosen provider (the first local model, or the cloud model).</param>
 /// <param name="TopK">Return only the K most probable labels; null returns them all, best first.</param>
 /// <param name="Provider">"local", "auto" or a provider's name; null means local when a local model serves the model, else auto.</param>
-public sealed record TextClassificationRequest(IReadOnlyList<string> Inputs, string? Model = null, int? TopK = null, string? Provider = null);
+public sealed record TextClassificationRequest(IReadOnlyList<string> Inputs, string? Model = null, int? TopK = null, string? Provider = null)
+    : ITaskRequest
+{
+    public static string TaskName => "text-classification";
+}
 
 /// <summary>One label with its probability: the Hugging Face <c>{label, score}</c> shape.</summary>
-public sealed record LabelScore(string Label, double Score);
+public sealed record LabelScore([property: JsonRequired] string Label, [property: JsonRequired] double Score);
 
 /// <summary>The result for one input text, streamed as soon as it is computed.</summary>
 /// <param name="Index">The input's position in the request.</param>

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using WebDemo.Inference.Configuration;
+using WebDemo.Inference.Remote.HuggingFace.Resilience;
+using WebDemo.Inference.Status;
+
+namespace WebDemo.Inference.Remote.HuggingFace;
+
+public static class HuggingFaceRouterRegistration
+{
+    /// <summary>
+    /// Hugging Face Inference Providers, the infrastructure every cloud task shares: the router
+    /// client, provider mappings, per-provider resilience and the Status page section. Each
+    /// task's cloud backends add themselves (AddCloud…).
+    /// </summary>
+    public static IServiceCollection AddHuggingFaceRouter(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (services.Any(d => d.ServiceType == typeof(RouterClient)))
+            return services;
+
+        services.AddHuggingFaceToken(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<CloudOptions>()
+            .Configure(o =>
+            {
+                if (Environment.GetEnvironmentVariable("HF_ENDPOINT") is { Length: > 0 } endpoint)
+                    o.HubUrl = endpoint;
+            })
+            .Bind(configuration.GetSection(CloudOptions.Section))
+            .Validate(o => Uri.TryCreate(o.RouterUrl, UriKind.Absolute, out _) && Uri.TryCreate(o.HubUrl, UriKind.Absolute, out _),
+                "Cloud:RouterUrl and Cloud:HubUrl must be absolute URLs.")
+            .ValidateOnStart();
+
+        // Timeouts belong to the Polly pipelines (per task), not to HttpClient.
+        services.AddTransient<RouterHandler>();
+        services.AddHttpClient(RouterClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler<RouterHandler>()
+            .RedactLoggedHeaders(["Authorization"]);
+        services.AddHttpClient(ProviderMapping.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15))
+            .RedactLoggedHeaders(["Authorization"]);
+
+        services.AddSingleton<ProviderPipelines>();
+        services.AddSingleton<ProviderMapping>();
+        services.AddSingleton<RouterClient>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStatusContributor, CloudStatus>());
+        return services;
+    }
+}

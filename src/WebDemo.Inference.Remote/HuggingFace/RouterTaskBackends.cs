@@ -1,0 +1,26 @@
+using WebDemo.Inference.Configuration;
+using WebDemo.Inference.Routing;
+using WebDemo.Inference.Tasks;
+
+namespace WebDemo.Inference.Remote.HuggingFace;
+
+/// <summary>
+/// What every task's cloud backends share: the token check, and which providers serve a model
+/// for the task (the Hub's mapping). A task adds how to call one provider.
+/// </summary>
+internal abstract class RouterTaskBackends<TCall, TItem>(HuggingFaceToken token, ProviderMapping mapping, string task)
+    : ICloudTaskBackends<TCall, TItem>
+{
+    public string? UnavailableReason => token.IsConfigured
+        ? null
+        : "Cloud providers need a Hugging Face token: set HF_TOKEN (or run `hf auth login`) and restart. Local models work without one.";
+
+    public async Task<IReadOnlyList<CloudProvider>> ProvidersAsync(string model, CancellationToken cancellationToken) =>
+        (await mapping.LiveProvidersAsync(model, task, cancellationToken).ConfigureAwait(false))
+            .Select(e => new CloudProvider(e.Provider, string.IsNullOrEmpty(e.ProviderModelId) ? model : e.ProviderModelId))
+            .ToList();
+
+    public abstract ITaskBackend<TCall, TItem> Create(CloudProvider provider, string model);
+
+    public virtual CloudProvider? RouterChoice(string model) => null;
+}

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace WebDemo.Inference.Configuration;
+
+public static class HuggingFaceTokenRegistration
+{
+    /// <summary>
+    /// The Hugging Face token, found as the HF clients find it, then <c>HuggingFace:Token</c>
+    /// from configuration (user-secrets in Development). Only if none is registered yet, so a
+    /// host or a test can register its own.
+    /// </summary>
+    public static IServiceCollection AddHuggingFaceToken(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(_ => HuggingFaceToken.FromEnvironment(configuration["HuggingFace:Token"]));
+        return services;
+    }
+}

@@ -1,0 +1,23 @@
+using System.Text.Json.Serialization;
+using WebDemo.Inference.Tasks.Chat;
+using WebDemo.Inference.Tasks.TextClassification;
+
+namespace WebDemo.Inference.Json;
+
+/// <summary>
+/// The wire formats, source-generated: the Hugging Face task bodies and answers, and OpenAI's
+/// chat completions. snake_case on the wire, as both specifications name their fields. The
+/// app's API reads and writes these; the cloud client sends and reads the same records.
+/// A new task adds its wire records here.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    NumberHandling = JsonNumberHandling.Strict)]
+[JsonSerializable(typeof(TextClassificationInput))]
+[JsonSerializable(typeof(IReadOnlyList<IReadOnlyList<LabelScore>>))]
+[JsonSerializable(typeof(IReadOnlyList<LabelScore>))]
+[JsonSerializable(typeof(ChatCompletionRequest))]
+[JsonSerializable(typeof(ChatCompletion))]
+[JsonSerializable(typeof(OpenAIError))]
+public sealed partial class InferenceJsonContext : JsonSerializerContext;

@@ -1,0 +1,37 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using WebDemo.Inference.Streaming;
+
+namespace WebDemo.Inference.Tasks.Chat;
+
+/// <summary>
+/// Any <see cref="IChatClient"/> as a chat backend: the stream held to its time budgets
+/// (first chunk, between chunks, total), each update turned into a <see cref="ChatDelta"/>.
+/// </summary>
+public sealed class ChatClientBackend(string provider, IChatClient client, StreamBudget budget, string? device = null)
+    : ITaskBackend<ChatCall, ChatDelta>
+{
+    /// <summary>Where a chat client puts the provider that served a stream, on its first update.</summary>
+    public const string ServedByProperty = "served_by";
+
+    public string Provider => provider;
+
+    public string? Device => device;
+
+    public async IAsyncEnumerable<InferenceUpdate<ChatDelta>> StreamAsync(
+        ChatCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var updates = client.GetStreamingResponseAsync(call.Messages, call.Options, cancellationToken)
+            .WithBudget(budget, provider, cancellationToken);
+        await foreach (var update in updates.ConfigureAwait(false))
+        {
+            var usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details;
+            var text = update.Text;
+            if (text.Length == 0 && usage is null)
+                continue;
+            var servedBy = update.AdditionalProperties?.TryGetValue(ServedByProperty, out var value) == true ? value as string : null;
+            yield return InferenceUpdate<ChatDelta>.ForPartial(new ChatDelta(text,
+                (int?)usage?.InputTokenCount, (int?)usage?.OutputTokenCount, servedBy));
+        }
+    }
+}

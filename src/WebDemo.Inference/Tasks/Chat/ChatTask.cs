@@ -1,0 +1,38 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+
+namespace WebDemo.Inference.Tasks.Chat;
+
+/// <summary>
+/// The chat task: validates the conversation, then plans and walks the provider chain
+/// (<see cref="RoutedTask{TRequest, TCall, TItem}"/>). Its backends wrap
+/// <see cref="IChatClient"/>s (<see cref="ChatClientBackend"/>), each stream held to its time budgets.
+/// </summary>
+internal sealed class ChatTask(
+    IEnumerable<ILocalTaskBackend<ChatCall, ChatDelta>> localBackends,
+    IOptions<ChatTaskOptions> options,
+    ICloudTaskBackends<ChatCall, ChatDelta>? cloud = null)
+    : RoutedTask<ChatRequest, ChatCall, ChatDelta>(localBackends, cloud)
+{
+    protected override IReadOnlyList<string> CloudModels => options.Value.AllowedModels;
+
+    protected override void Validate(ChatRequest request)
+    {
+        var limits = options.Value;
+        if (request.Messages is null || request.Messages.Count == 0)
+            throw Invalid("Send at least one message.");
+        if (request.Messages.Count > limits.MaxMessages)
+            throw Invalid($"Too many messages: {request.Messages.Count}. At most {limits.MaxMessages}.");
+        if (!request.Messages.Any(m => m.Role == ChatRole.User && !string.IsNullOrWhiteSpace(m.Text)))
+            throw Invalid("The conversation needs at least one non-empty user message.");
+        var characters = request.Messages.Sum(m => m.Text?.Length ?? 0);
+        if (characters > limits.MaxCharacters)
+            throw Invalid($"The conversation is {characters:N0} characters long; at most {limits.MaxCharacters:N0} are accepted.");
+    }
+
+    protected override ChatCall CreateCall(ChatRequest request, string model) => new(model, request.Messages, request.Options);
+
+    protected override (int In, int Out) Tokens(ChatDelta item) => (item.TokensIn ?? 0, item.TokensOut ?? 0);
+
+    protected override string? ServedBy(ChatDelta item) => item.ServedBy;
+}

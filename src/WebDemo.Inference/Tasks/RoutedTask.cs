@@ -1,0 +1,121 @@
+using System.Runtime.CompilerServices;
+using WebDemo.Inference.Errors;
+using WebDemo.Inference.Routing;
+using WebDemo.Inference.Streaming;
+
+namespace WebDemo.Inference.Tasks;
+
+/// <summary>
+/// What every task does the same way: resolve the provider and model, check that the model is
+/// offered and the cloud usable, plan the provider chain (local, or cloud providers then the
+/// local model) and walk it with failover. A task adds its validation, its call record and
+/// how to count tokens.
+/// </summary>
+internal abstract class RoutedTask<TRequest, TCall, TItem>(
+    IEnumerable<ILocalTaskBackend<TCall, TItem>> localBackends,
+    ICloudTaskBackends<TCall, TItem>? cloud) : IInferenceTask<TRequest, TItem>
+    where TRequest : ITaskRequest
+{
+    private readonly IReadOnlyList<ILocalTaskBackend<TCall, TItem>> _local = localBackends.ToList();
+
+    public string Name => TRequest.TaskName;
+
+    public IReadOnlyList<string> LocalModels => _local.SelectMany(b => b.Models).Distinct(StringComparer.Ordinal).ToList();
+
+    public IReadOnlyList<string> Models
+    {
+        get
+        {
+            var local = LocalModels;
+            return [.. local, .. CloudModels.Where(m => !local.Contains(m))];
+        }
+    }
+
+    public string? CloudUnavailableReason => cloud is null ? "Cloud providers are not set up in this app." : cloud.UnavailableReason;
+
+    /// <summary>The models cloud providers may be asked for with this app's token, the default first.</summary>
+    protected abstract IReadOnlyList<string> CloudModels { get; }
+
+    /// <summary>Throws <see cref="InferenceException"/> (InvalidInput) for a request no provider could answer.</summary>
+    protected abstract void Validate(TRequest request);
+
+    /// <summary>The call a backend receives, for the model that link serves.</summary>
+    protected abstract TCall CreateCall(TRequest request, string model);
+
+    /// <summary>Tokens in and out that one item reports, summed into the provenance.</summary>
+    protected abstract (int In, int Out) Tokens(TItem item);
+
+    /// <summary>The provider the router says served an item (x-inference-provider), when it says.</summary>
+    protected virtual string? ServedBy(TItem item) => null;
+
+    public async Task<IReadOnlyList<string>> CloudProvidersAsync(string? model, CancellationToken cancellationToken)
+    {
+        if (cloud is null || cloud.UnavailableReason is not null || (model ?? CloudModels.FirstOrDefault()) is not { } asked)
+            return [];
+        var providers = await cloud.ProvidersAsync(asked, cancellationToken).ConfigureAwait(false);
+        return providers.Select(p => p.Name).ToList();
+    }
+
+    public IAsyncEnumerable<InferenceUpdate<TItem>> RunAsync(TRequest request, CancellationToken cancellationToken = default)
+    {
+        Validate(request);
+        var (provider, model) = Resolve(request);
+        var localBackend = _local.FirstOrDefault(b => b.Models.Contains(model));
+        if (provider == ProviderNames.Local && localBackend is null)
+            throw NotServed(model, LocalModels);
+        if (provider != ProviderNames.Local)
+        {
+            if (!Models.Contains(model))
+                throw NotServed(model, Models);
+            if (CloudUnavailableReason is { } why)
+                throw new InferenceException(InferenceErrorKind.Unauthorized, why);
+        }
+
+        // The last link of every chain: the named model if it runs here, else the default local model.
+        localBackend ??= _local.FirstOrDefault(b => b.Models.Count > 0);
+        var local = localBackend is null ? null : new ChainLink<ITaskBackend<TCall, TItem>>(
+            localBackend.Provider, localBackend.Models.Contains(model) ? model : localBackend.Models.First(), localBackend, localBackend.Device);
+        return RunChainAsync(request, provider, model, local, cancellationToken);
+    }
+
+    /// <summary>
+    /// Which provider and model: a named provider as given; none means local when the model runs
+    /// here (or none is named and a local one exists), else auto. No model means the first local
+    /// model for local, the cloud default otherwise.
+    /// </summary>
+    private (string Provider, string Model) Resolve(TRequest request)
+    {
+        var named = string.IsNullOrWhiteSpace(request.Model) ? null : request.Model.Trim();
+        var local = LocalModels;
+        var provider = !string.IsNullOrWhiteSpace(request.Provider) ? request.Provider.Trim().ToLowerInvariant()
+            : (named is null ? local.Count > 0 : local.Contains(named)) ? ProviderNames.Local
+            : ProviderNames.Auto;
+        var model = named ?? (provider == ProviderNames.Local ? local.FirstOrDefault() : CloudModels.FirstOrDefault()) ?? "";
+        return (provider, model);
+    }
+
+    private InferenceException NotServed(string model, IReadOnlyList<string> available) =>
+        new(InferenceErrorKind.ModelNotFound, available.Count == 0
+            ? $"No model is served here for {Name}."
+            : $"Model '{model}' is not served here for {Name}. Available: {string.Join(", ", available)}.");
+
+    private async IAsyncEnumerable<InferenceUpdate<TItem>> RunChainAsync(
+        TRequest request, string provider, string model, ChainLink<ITaskBackend<TCall, TItem>>? local,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ChainLink<ITaskBackend<TCall, TItem>>> chain = provider == ProviderNames.Local
+            ? [local!]
+            : ProviderRouter.Plan(provider, model,
+                await cloud!.ProvidersAsync(model, cancellationToken).ConfigureAwait(false),
+                p => cloud.Create(p, model), local, cloud.RouterChoice(model));
+
+        await foreach (var update in FailoverRunner.RunAsync(chain,
+            (link, ct) => link.Backend.StreamAsync(CreateCall(request, link.Model), ct),
+            Tokens, cancellationToken, ServedBy).ConfigureAwait(false))
+        {
+            yield return update;
+        }
+    }
+
+    protected static InferenceException Invalid(string message) => new(InferenceErrorKind.InvalidInput, message);
+}

@@ -1,0 +1,113 @@
+using WebDemo.Inference.Errors;
+using WebDemo.Inference.Streaming;
+
+namespace WebDemo.Components.Shared;
+
+/// <summary>
+/// The state of one run of a task on a page, out of the markup: start, stop, progress, the
+/// items as they stream in, the error or notice, and the provenance. A page is then mostly
+/// markup over this; a comparison is several of these side by side.
+/// </summary>
+public sealed class TaskRun<TItem> : IDisposable
+{
+    private readonly List<TItem> _items = [];
+    private CancellationTokenSource? _cts;
+
+    public IReadOnlyList<TItem> Items => _items;
+
+    public bool Running { get; private set; }
+
+    /// <summary>What is happening before output (download, load, retry, failover), while running.</summary>
+    public ProgressInfo? Progress { get; private set; }
+
+    public Provenance? Provenance { get; private set; }
+
+    /// <summary>An error a user can act on, in words.</summary>
+    public string? Error { get; private set; }
+
+    /// <summary>A note after the run (stopped part-way).</summary>
+    public string? Notice { get; private set; }
+
+    /// <summary>
+    /// Starts the task and follows its stream, calling <paramref name="changed"/> after every
+    /// update. A request refused before it starts (bad input) only sets <see cref="Error"/>:
+    /// the earlier results stay.
+    /// </summary>
+    /// <param name="stopped">The notice when the user stops, given the items so far.</param>
+    public async Task RunAsync(
+        Func<CancellationToken, IAsyncEnumerable<InferenceUpdate<TItem>>> start, Action changed,
+        Func<IReadOnlyList<TItem>, string> stopped)
+    {
+        var cts = new CancellationTokenSource();
+        IAsyncEnumerable<InferenceUpdate<TItem>> stream;
+        try
+        {
+            stream = start(cts.Token);
+        }
+        catch (InferenceException ex)
+        {
+            Error = ex.Message;
+            cts.Dispose();
+            return;
+        }
+
+        _cts = cts;
+        _items.Clear();
+        Error = Notice = null;
+        Provenance = null;
+        Progress = null;
+        Running = true;
+        try
+        {
+            await foreach (var update in stream)
+            {
+                switch (update.Kind)
+                {
+                    case UpdateKind.Progress:
+                        Progress = update.Progress;
+                        break;
+                    case UpdateKind.Partial when update.Partial is { } item:
+                        Progress = null;
+                        _items.Add(item);
+                        break;
+                    case UpdateKind.Final:
+                        Provenance = update.Provenance;
+                        break;
+                }
+                changed();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Notice = stopped(_items);
+        }
+        catch (InferenceException ex)
+        {
+            Error = ex.Message;
+        }
+        finally
+        {
+            Running = false;
+            Progress = null;
+            _cts = null;
+            cts.Dispose();
+        }
+    }
+
+    public void Stop() => _cts?.Cancel();
+
+    /// <summary>Forgets the results and messages (not while running).</summary>
+    public void Clear()
+    {
+        if (Running)
+            return;
+        _items.Clear();
+        Error = Notice = null;
+        Provenance = null;
+    }
+
+    /// <summary>Clears the error, as when the user edits the input after a refusal.</summary>
+    public void ClearError() => Error = null;
+
+    public void Dispose() => _cts?.Cancel();
+}

@@ -1,0 +1,122 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+using WebDemo.Api;
+using WebDemo.Inference.Json;
+using WebDemo.Inference.Routing;
+using WebDemo.Inference.Streaming;
+using WebDemo.Inference.Tasks.Chat;
+
+namespace WebDemo.Features.Chat;
+
+/// <summary>
+/// OpenAI-compatible chat completions (<c>POST /v1/chat/completions</c>), so the OpenAI SDKs can
+/// use the app. As on the HF router, the model may carry a provider (<c>model:provider</c>) or a
+/// policy (<c>:fastest</c>, <c>:cheapest</c>). Errors use OpenAI's <c>{"error": {"message", "type", "code"}}</c> shape.
+/// </summary>
+internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : WireFormat<ChatCompletionRequest, ChatRequest, ChatDelta>
+{
+    public const string Route = "/v1/chat/completions";
+
+    public override JsonTypeInfo<ChatCompletionRequest> WireType => InferenceJsonContext.Default.ChatCompletionRequest;
+
+    public override string ExpectedBody => "{\"model\": \"...\", \"messages\": [{\"role\": \"user\", \"content\": \"Hello!\"}]}";
+
+    public override int ShapeErrorStatus => StatusCodes.Status400BadRequest;
+
+    public override ChatRequest ToRequest(ChatCompletionRequest wire, HttpContext http)
+    {
+        if (wire.Messages is null)
+            throw new BadBodyException(ShapeErrorStatus, "\"messages\" must be an array of {role, content}.");
+        var messages = new List<ChatMessage>();
+        foreach (var message in wire.Messages)
+        {
+            if (message?.Role is not { } role)
+                throw new BadBodyException(ShapeErrorStatus, "Each message needs a string \"role\".");
+            if (role is not ("system" or "user" or "assistant" or "developer"))
+                throw new BadBodyException(ShapeErrorStatus, $"Unknown role '{role}'; use system, user or assistant.");
+            messages.Add(new ChatMessage(role == "developer" ? ChatRole.System : new ChatRole(role), message.Content ?? ""));
+        }
+
+        string? model = null, provider = null;
+        if (wire.Model is { Length: > 0 } named)
+        {
+            var colon = named.LastIndexOf(':');
+            var suffix = colon < 0 ? null : named[(colon + 1)..];
+            model = suffix is null ? named : named[..colon];
+            provider = suffix is null or "fastest" or "cheapest" ? ProviderNames.Auto : suffix;
+        }
+        var chatOptions = new ChatOptions
+        {
+            MaxOutputTokens = wire.MaxCompletionTokens ?? wire.MaxTokens,
+            Temperature = wire.Temperature,
+            TopP = wire.TopP,
+            StopSequences = wire.Stop?.ToList(),
+        };
+        return new ChatRequest(messages, model, provider, chatOptions);
+    }
+
+    public override bool WantsStream(ChatCompletionRequest wire, HttpContext http) => wire.Stream == true;
+
+    /// <summary>OpenAI stream chunks; the last carries the finish reason and usage; then [DONE].</summary>
+    public override IResult Stream(IAsyncEnumerable<InferenceUpdate<ChatDelta>> updates, ChatRequest request, CancellationToken ct)
+    {
+        var (id, created, model) = Identity(request);
+        var chunks = updates.Translate(
+            update => update.Kind switch
+            {
+                UpdateKind.Partial when update.Partial!.Text.Length > 0 =>
+                    Chunk(new ChatCompletionChoice(0, Delta: new ChatCompletionDelta(update.Partial.Text)), null),
+                UpdateKind.Final => Chunk(new ChatCompletionChoice(0, Delta: new ChatCompletionDelta(), FinishReason: "stop"), update.Provenance),
+                _ => null,
+            },
+            error => JsonSerializer.Serialize(ErrorBody(InferenceProblems.StatusCodeFor(error.Kind), error.Message), InferenceJsonContext.Default.OpenAIError),
+            ct);
+        return TypedResults.ServerSentEvents(WithDone(chunks));
+
+        string Chunk(ChatCompletionChoice choice, Provenance? provenance) => JsonSerializer.Serialize(
+            new ChatCompletion(id, "chat.completion.chunk", created, model, [choice], Usage(provenance), provenance?.Provider),
+            InferenceJsonContext.Default.ChatCompletion);
+    }
+
+    private static async IAsyncEnumerable<string> WithDone(IAsyncEnumerable<string?> chunks)
+    {
+        await foreach (var chunk in chunks)
+        {
+            if (chunk is not null)
+                yield return chunk;
+        }
+        yield return "[DONE]";
+    }
+
+    public override IResult Complete(IReadOnlyList<ChatDelta> items, Provenance? provenance, ChatRequest request, HttpContext http)
+    {
+        var (id, created, model) = Identity(request);
+        if (provenance is not null)
+            http.Response.Headers["x-inference-provider"] = TaskHttp.ProviderHeader(provenance);
+        var message = new ChatCompletionMessage("assistant", string.Concat(items.Select(d => d.Text)));
+        return Results.Json(new ChatCompletion(id, "chat.completion", created, model,
+            [new ChatCompletionChoice(0, Message: message, FinishReason: "stop")], Usage(provenance), provenance?.Provider),
+            InferenceJsonContext.Default.ChatCompletion);
+    }
+
+    public override IResult Error(int status, string message, TimeSpan? retryAfter = null) =>
+        InferenceProblems.WithRetryAfter(Results.Json(ErrorBody(status, message), InferenceJsonContext.Default.OpenAIError, statusCode: status), retryAfter);
+
+    private (string Id, long Created, string Model) Identity(ChatRequest request) =>
+        ("chatcmpl-" + Guid.NewGuid().ToString("N")[..24], DateTimeOffset.UtcNow.ToUnixTimeSeconds(), request.Model ?? options.Value.DefaultModel);
+
+    private static ChatCompletionUsage? Usage(Provenance? provenance) => provenance is null ? null
+        : new(provenance.TokensIn ?? 0, provenance.TokensOut ?? 0, (provenance.TokensIn ?? 0) + (provenance.TokensOut ?? 0));
+
+    private static OpenAIError ErrorBody(int status, string message) => new(new OpenAIErrorBody(message, status switch
+    {
+        StatusCodes.Status400BadRequest or StatusCodes.Status422UnprocessableEntity => "invalid_request_error",
+        StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden => "authentication_error",
+        StatusCodes.Status404NotFound => "not_found_error",
+        StatusCodes.Status429TooManyRequests => "rate_limit_error",
+        StatusCodes.Status402PaymentRequired => "insufficient_quota",
+        _ => "api_error",
+    }, status));
+}

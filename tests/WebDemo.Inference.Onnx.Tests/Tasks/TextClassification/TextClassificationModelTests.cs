@@ -1,0 +1,120 @@
+using WebDemo.Inference.Onnx.Tests;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using WebDemo.Inference.Errors;
+using WebDemo.Inference.Onnx.Catalog;
+using WebDemo.Inference.Onnx.Tasks.TextClassification;
+using WebDemo.Inference.Onnx.Runtime;
+using WebDemo.TestSupport;
+
+namespace WebDemo.Inference.Onnx.Tests.Tasks.TextClassification;
+
+/// <summary>The real shared model, loaded from its folder (as from_pretrained(path) allows).</summary>
+public sealed class SentimentModelFixture : IDisposable
+{
+    private readonly ServiceProvider _services;
+
+    public SentimentModelFixture()
+    {
+        _services = OnnxTestServices.Create("http://127.0.0.1:9", Path.GetTempPath(), offline: true, modelId: TestPaths.SentimentModelDir);
+        Model = _services.GetRequiredService<LocalModelLoader>()
+            .GetAsync<TextClassificationModel>(TestPaths.SentimentModelDir, "text-classification", null, CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    internal TextClassificationModel Model { get; }
+
+    public void Dispose() => _services.Dispose();
+}
+
+public class TextClassificationModelTests(SentimentModelFixture fixture) : IClassFixture<SentimentModelFixture>
+{
+    private TextClassificationModel Model => fixture.Model;
+
+    [Theory]
+    [InlineData("I love this movie, the acting was wonderful!", "POSITIVE")]
+    [InlineData("a gorgeous , witty , seductive movie .", "POSITIVE")]
+    [InlineData("The plot was dull and the ending made no sense.", "NEGATIVE")]
+    [InlineData("it 's a lousy one at that .", "NEGATIVE")]
+    public void Known_texts_get_the_known_label(string text, string label)
+    {
+        var result = Model.Classify([text], 0, null).Single();
+
+        Assert.Equal(label, result.Labels[0].Label);
+        Assert.Equal(["NEGATIVE", "POSITIVE"], result.Labels.Select(l => l.Label).Order());
+        Assert.Equal(1.0, result.Labels.Sum(l => l.Score), 6);
+    }
+
+    [Theory]
+    [MemberData(nameof(ReferenceData.SentimentTexts), MemberType = typeof(ReferenceData))]
+    public void Scores_agree_with_transformers_js_to_1e_4(string text)
+    {
+        var expected = ReferenceData.ForSentiment(text).Scores;
+
+        var result = Model.Classify([text], 0, null).Single();
+
+        foreach (var label in result.Labels)
+            Assert.InRange(Math.Abs(label.Score - expected[label.Label]), 0, 1e-4);
+    }
+
+    [Fact]
+    public void A_padded_batch_scores_each_text_as_it_would_alone()
+    {
+        string[] texts = ["short", "a much longer sentence that needs padding for the others in its batch", "ok then"];
+
+        var batched = Model.Classify(texts, 10, null);
+
+        for (var i = 0; i < texts.Length; i++)
+        {
+            var alone = Model.Classify([texts[i]], 0, null).Single();
+            Assert.Equal(10 + i, batched[i].Index);
+            Assert.Equal(alone.Labels[0].Label, batched[i].Labels[0].Label);
+            Assert.Equal(alone.Labels[0].Score, batched[i].Labels[0].Score, 5);
+        }
+    }
+
+    [Fact]
+    public void Top_k_keeps_the_best_labels_only()
+    {
+        var result = Model.Classify(["what a lovely day"], 0, topK: 1).Single();
+
+        Assert.Single(result.Labels);
+        Assert.True(result.Labels[0].Score > 0.5);
+    }
+
+    [Fact]
+    public void Accuracy_on_the_sst2_dev_set_matches_the_model_card()
+    {
+        var rows = File.ReadLines(TestPaths.Sst2Dev)
+            .Select(line => (Label: line[0] == '1' ? "POSITIVE" : "NEGATIVE", Text: line[2..]))
+            .ToList();
+
+        var correct = 0;
+        foreach (var chunk in rows.Chunk(32))
+        {
+            var results = Model.Classify(chunk.Select(r => r.Text).ToList(), 0, 1);
+            correct += results.Zip(chunk).Count(pair => pair.First.Labels[0].Label == pair.Second.Label);
+        }
+
+        Assert.Equal(872, rows.Count);
+        Assert.InRange(correct / (double)rows.Count, 0.755, 0.775); // the card says 76.4 %
+    }
+
+    [Fact]
+    public void A_corrupt_onnx_file_is_a_clear_error()
+    {
+        using var temp = new TempDirectory();
+        foreach (var file in Directory.EnumerateFiles(TestPaths.SentimentModelDir))
+            File.Copy(file, Path.Combine(temp.Path, Path.GetFileName(file)));
+        Directory.CreateDirectory(Path.Combine(temp.Path, "onnx"));
+        File.WriteAllBytes(Path.Combine(temp.Path, "onnx", "model.onnx"), "this is not an ONNX model"u8.ToArray());
+        var snapshot = new WebDemo.Inference.Onnx.ModelStore.ModelSnapshot("broken", null, temp.Path,
+            TextClassificationModel.FilesFor("onnx/model.onnx").ToDictionary(f => f.Path, f => Path.Combine(temp.Path, f.Path)));
+        var sessions = new OnnxSessionFactory(Options.Create(new OnnxRuntimeOptions { ExecutionProvider = "cpu" }), NullLogger<OnnxSessionFactory>.Instance);
+
+        var error = Assert.Throws<InferenceException>(() => TextClassificationModel.Load(snapshot, "onnx/model.onnx", sessions));
+
+        Assert.Equal(InferenceErrorKind.ModelUnavailable, error.Kind);
+        Assert.Contains("corrupt", error.Message);
+    }
+}

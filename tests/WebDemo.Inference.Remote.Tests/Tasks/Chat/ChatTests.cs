@@ -1,0 +1,126 @@
+using WebDemo.Inference.Remote.Tests;
+using WebDemo.Inference.Errors;
+using WebDemo.TestSupport;
+
+namespace WebDemo.Inference.Remote.Tests.Tasks.Chat;
+
+/// <summary>Chat completions through the router with the OpenAI SDK, under stream faults. Budgets: 3 s to the first chunk, 2 s between chunks.</summary>
+public class ChatTests
+{
+    [Fact]
+    public async Task A_named_provider_streams_its_answer_with_usage()
+    {
+        await using var cloud = await CloudHarness.StartAsync();
+
+        var outcome = await cloud.ChatAsync("prov-a");
+
+        Assert.Null(outcome.Error);
+        Assert.Equal("Hello from prov-a!", outcome.Text);
+        Assert.True(outcome.Updates.Count(u => u.Kind == Streaming.UpdateKind.Partial) >= 4); // streamed, not one block
+        var request = Assert.Single(cloud.Router.Requests);
+        Assert.Equal($"{CloudHarness.ChatModel}:prov-a", request.Model);
+        Assert.Equal("Bearer " + CloudHarness.Token, request.Authorization);
+        Assert.Contains("\"stream\":true", request.Body);
+        Assert.Equal("prov-a", outcome.Provenance!.Provider);
+        Assert.Equal(7, outcome.Provenance.TokensIn);
+        Assert.Equal(4, outcome.Provenance.TokensOut);
+        Assert.NotNull(outcome.Provenance.TimeToFirstResultMs);
+    }
+
+    [Fact]
+    public async Task Auto_lets_the_router_choose_with_the_plain_model_id()
+    {
+        await using var cloud = await CloudHarness.StartAsync();
+
+        var outcome = await cloud.ChatAsync("auto");
+
+        Assert.Equal(CloudHarness.ChatModel, Assert.Single(cloud.Router.Requests).Model);
+        Assert.Equal("auto → prov-a", outcome.Provenance!.Provider); // x-inference-provider, read
+        Assert.Equal("Hello from prov-a!", outcome.Text);
+    }
+
+    [Fact]
+    public async Task A_5xx_before_the_stream_is_retried()
+    {
+        await using var cloud = await CloudHarness.StartAsync();
+        cloud.Router.Enqueue("prov-a", new Fault.Status(502));
+
+        var outcome = await cloud.ChatAsync("prov-a");
+
+        Assert.Equal("Hello from prov-a!", outcome.Text);
+        Assert.Equal(2, cloud.Router.CountFor("prov-a"));
+    }
+
+    [Fact]
+    public async Task No_first_token_within_budget_fails_over_to_the_next_provider()
+    {
+        await using var cloud = await CloudHarness.StartAsync();
+        cloud.Router.Enqueue("prov-a", new Fault.StallAfter(0, TimeSpan.FromSeconds(8)));
+
+        var outcome = await cloud.ChatAsync("prov-a");
+
+        Assert.Null(outcome.Error);
+        Assert.Equal("Hello from prov-b!", outcome.Text);
+        var failed = outcome.Provenance!.Attempts[0];
+        Assert.Equal("prov-a", failed.Provider);
+        Assert.Contains("sent nothing within 3 s", failed.Error);
+        Assert.InRange(failed.DurationMs, 2900, 7000);
+    }
+
+    [Theory]
+    [InlineData("stall", "stalled: nothing for 2 s after 2 chunks")]
+    [InlineData("reset", "broke off after 2 chunks")]
+    [InlineData("truncated", "ended before the answer was finished")]
+    public async Task A_stream_that_dies_midway_ends_honestly_and_keeps_what_arrived(string how, string message)
+    {
+        await using var cloud = await CloudHarness.StartAsync();
+        cloud.Router.Enqueue("prov-a", how switch
+        {
+            "stall" => new Fault.StallAfter(2, TimeSpan.FromSeconds(5)),
+            "reset" => new Fault.ResetAfter(2),
+            _ => new Fault.TruncateAfter(2),
+        });
+
+        var outcome = await cloud.ChatAsync("prov-a");
+
+        Assert.True(outcome.Error is not null, $"no error; text '{outcome.Text}', attempts: " + string.Join(" | ", outcome.Provenance?.Attempts.Select(a => a.Error) ?? []));
+        Assert.Contains(message, outcome.Error!.Message);
+        Assert.Equal("Hello from", outcome.Text);            // the two chunks that arrived
+        Assert.Equal(0, cloud.Router.CountFor("prov-b"));    // no failover once text was shown
+    }
+
+    [Fact]
+    public async Task A_bad_token_is_not_failed_over()
+    {
+        await using var cloud = await CloudHarness.StartAsync();
+        cloud.Router.Enqueue("prov-a", new Fault.Status(401));
+
+        var outcome = await cloud.ChatAsync("prov-a");
+
+        Assert.Equal(InferenceErrorKind.Unauthorized, outcome.Error!.Kind);
+        Assert.Equal(0, cloud.Router.CountFor("prov-b"));
+    }
+
+    [Fact]
+    public async Task Out_of_credits_at_one_provider_fails_over_and_says_why()
+    {
+        await using var cloud = await CloudHarness.StartAsync();
+        cloud.Router.Enqueue("prov-a", new Fault.Status(402));
+
+        var outcome = await cloud.ChatAsync("prov-a");
+
+        Assert.Equal("Hello from prov-b!", outcome.Text);
+        Assert.Contains("Out of credits for prov-a", outcome.Provenance!.Attempts[0].Error);
+    }
+
+    [Fact]
+    public async Task An_empty_conversation_is_refused_before_any_call()
+    {
+        await using var cloud = await CloudHarness.StartAsync();
+
+        var outcome = await cloud.ChatAsync("prov-a", message: "   ");
+
+        Assert.Equal(InferenceErrorKind.InvalidInput, outcome.Error!.Kind);
+        Assert.Empty(cloud.Router.Requests);
+    }
+}

@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using WebDemo.Inference.Configuration;
+
+namespace WebDemo.TestSupport;
+
+/// <summary>
+/// How every test host configures the app, in one place: a loopback Hub with a temporary cache,
+/// the local models, a fake router with fast retries, a token. The web server's tests pass the
+/// values to WebApplicationFactory; the projects' own tests build services from them with the
+/// same registration calls the host makes.
+/// </summary>
+public sealed class TestSettings
+{
+    private readonly Dictionary<string, string?> _values = new()
+    {
+        ["Onnx:ExecutionProvider"] = "cpu",
+        ["Hub:Offline"] = "false",
+        // Nothing of a test may reach the real Hub or router.
+        ["Hub:Endpoint"] = "http://127.0.0.1:9",
+        ["Cloud:RouterUrl"] = "http://127.0.0.1:9",
+        ["Cloud:HubUrl"] = "http://127.0.0.1:9",
+    };
+
+    private string? _token;
+
+    public IReadOnlyDictionary<string, string?> Values => _values;
+
+    /// <summary>Models come from <paramref name="url"/> into <paramref name="cacheDir"/>.</summary>
+    public TestSettings Hub(string url, string cacheDir, bool offline = false)
+    {
+        _values["Hub:Endpoint"] = url;
+        _values["Hub:CacheDirectory"] = cacheDir;
+        _values["Hub:Offline"] = offline ? "true" : "false";
+        return this;
+    }
+
+    public TestSettings LocalModel(string id, string task = "text-classification", string dtype = "fp32", int index = 0)
+    {
+        _values[$"LocalModels:Models:{index}:Id"] = id;
+        _values[$"LocalModels:Models:{index}:Task"] = task;
+        _values[$"LocalModels:Models:{index}:Dtype"] = dtype;
+        return this;
+    }
+
+    /// <summary>The cloud is <paramref name="url"/> (a <see cref="FakeRouter"/>), for tasks and provider mappings alike; retries start after 10 ms.</summary>
+    public TestSettings Router(string url)
+    {
+        _values["Cloud:RouterUrl"] = url;
+        _values["Cloud:HubUrl"] = url;
+        _values["Cloud:Retry:BaseDelay"] = "00:00:00.010";
+        return this;
+    }
+
+    /// <summary>The Hugging Face token the app finds (never the machine's own).</summary>
+    public TestSettings Token(string? token)
+    {
+        _token = token;
+        _values["HuggingFace:Token"] = token;
+        return this;
+    }
+
+    public TestSettings Set(string key, string? value)
+    {
+        _values[key] = value;
+        return this;
+    }
+
+    public TestSettings Set(IEnumerable<KeyValuePair<string, string?>> values)
+    {
+        foreach (var (key, value) in values)
+            _values[key] = value;
+        return this;
+    }
+
+    public IConfiguration Configuration() => new ConfigurationBuilder().AddInMemoryCollection(_values).Build();
+
+    /// <summary>
+    /// Services registered by <paramref name="register"/> (the same Add… calls the host makes),
+    /// with logging and the test's token, not one from the machine's environment.
+    /// </summary>
+    public ServiceProvider Services(Action<IServiceCollection, IConfiguration> register)
+    {
+        var configuration = Configuration();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(new HuggingFaceToken(name => name == "HF_TOKEN" ? _token : null));
+        register(services, configuration);
+        return services.BuildServiceProvider();
+    }
+}

@@ -1,0 +1,81 @@
+using WebDemo.Tests;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using WebDemo.TestSupport;
+
+namespace WebDemo.Tests.Features.Chat;
+
+/// <summary>The app's OpenAI-compatible chat endpoint, with the fake router as its cloud.</summary>
+[Collection(ServerCollection.Name)]
+public class ChatCompletionsApiTests(WebDemoServer server)
+{
+    private async Task<HttpResponseMessage> Post(object body)
+    {
+        using var client = server.CreateClient();
+        return await client.PostAsJsonAsync("/v1/chat/completions", body);
+    }
+
+    [Fact]
+    public async Task A_completion_in_openai_shape_with_provider_and_usage()
+    {
+        var response = await Post(new { model = WebDemoServer.ChatModel + ":prov-b", messages = new[] { new { role = "user", content = "hi" } } });
+
+        response.EnsureSuccessStatusCode();
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = doc.RootElement;
+        Assert.Equal("chat.completion", root.GetProperty("object").GetString());
+        Assert.Equal("Hello from prov-b!", root.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal(7, root.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+        Assert.Equal("prov-b", response.Headers.GetValues("x-inference-provider").Single());
+    }
+
+    [Fact]
+    public async Task A_stream_of_chunks_ending_with_done()
+    {
+        using var client = server.CreateClient();
+        var response = await client.PostAsJsonAsync("/v1/chat/completions",
+            new { model = WebDemoServer.ChatModel, stream = true, messages = new[] { new { role = "user", content = "hi" } } });
+
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n').Where(l => l.StartsWith("data: ")).Select(l => l[6..]).ToList();
+        Assert.Equal("[DONE]", lines[^1]);
+        var text = new StringBuilder();
+        foreach (var line in lines.SkipLast(1))
+        {
+            using var chunk = JsonDocument.Parse(line);
+            if (chunk.RootElement.GetProperty("choices")[0].GetProperty("delta").TryGetProperty("content", out var content))
+                text.Append(content.GetString());
+        }
+        Assert.Equal("Hello from prov-a!", text.ToString());
+        Assert.Contains("\"finish_reason\":\"stop\"", lines[^2]);
+    }
+
+    [Theory]
+    [InlineData("""{"messages": "hi"}""", 400, "\"messages\" must be an array")]
+    [InlineData("""{"messages": [{"role": "wizard", "content": "hi"}]}""", 400, "Unknown role 'wizard'")]
+    [InlineData("""{"messages": []}""", 422, "at least one message")]
+    [InlineData("""{"model": "someone/other-model", "messages": [{"role": "user", "content": "hi"}]}""", 404, "not served here")]
+    [InlineData("""{"messages": [""", 400, "not valid JSON")]
+    public async Task Bad_requests_get_openai_style_errors(string body, int status, string message)
+    {
+        using var client = server.CreateClient();
+
+        var response = await client.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(status, (int)response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Contains(message, doc.RootElement.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task The_official_openai_js_client_streams_and_reads_errors()
+    {
+        using var doc = await NodeClient.RunAsync("openai-client.mjs", "openai", server.BaseUrl + "/v1", WebDemoServer.ChatModel);
+        var root = doc.RootElement;
+        Assert.Equal("Hello from prov-a!", root.GetProperty("streamed").GetString());
+        Assert.Equal("Hello from prov-b!", root.GetProperty("completion").GetString());
+        Assert.Equal(404, root.GetProperty("errorStatus").GetInt32());
+        Assert.Contains("not served here", root.GetProperty("errorMessage").GetString());
+    }
+}
