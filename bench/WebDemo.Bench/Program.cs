@@ -22,6 +22,7 @@ var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Diction
 {
     ["Hub:Offline"] = "true",
     ["LocalModels:Models:0:Id"] = Path.GetFullPath(model),
+    ["LocalModels:Models:0:Task"] = TextClassificationRequest.TaskName,
     ["LocalModels:Models:0:Dtype"] = options.GetValueOrDefault("dtype") ?? "fp32",
     ["Onnx:ExecutionProvider"] = ep,
 }).Build();

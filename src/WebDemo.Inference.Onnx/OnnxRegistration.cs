@@ -31,6 +31,7 @@ public static class OnnxRegistration
             .Validate(o => o.BatchSize >= 1, "Onnx:BatchSize must be at least 1.")
             .ValidateOnStart();
         services.AddOptions<LocalModelOptions>().Bind(configuration.GetSection(LocalModelOptions.Section))
+            .Validate(o => o.Models.All(m => m.Id.Length > 0 && m.Task.Length > 0), "Each LocalModels:Models entry needs an Id and a Task.")
             .Validate(o => o.Models.All(m => m.HasKnownDtype), "LocalModels has an entry with an unknown dtype; use fp32, fp16, q8, int8, uint8, q4, q4f16 or bnb4.")
             .ValidateOnStart();
 
@@ -49,6 +50,7 @@ public static class OnnxRegistration
         services.AddSingleton<OnnxSessionFactory>();
         services.AddSingleton<LocalModelLoader>();
         services.AddHostedService<OnnxRuntimeStartup>();
+        services.AddHealthChecks().AddCheck<LocalModelsHealthCheck>("local-models", tags: [LocalModelsHealthCheck.ReadyTag]);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStatusContributor, LocalInferenceStatus>());
         return services;
     }

@@ -24,6 +24,9 @@ app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapHub<InferenceHub>(InferenceHub.Path);
 app.MapTaskApi();
+// Liveness (the process answers) and readiness (the models marked Preload are loaded), for the Space's proxy and Docker.
+app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
+app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains("ready") });
 
 app.Run();
 

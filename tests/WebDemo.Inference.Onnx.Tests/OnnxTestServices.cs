@@ -8,11 +8,11 @@ namespace WebDemo.Inference.Onnx.Tests;
 public static class OnnxTestServices
 {
     public static ServiceProvider Create(string hubUrl, string cacheDir, bool offline = false,
-        string modelId = TestPaths.SentimentRepoId, string? token = null, Action<IServiceCollection>? configure = null) =>
+        string modelId = TestPaths.SentimentRepoId, string? token = null, Action<IServiceCollection>? configure = null, bool preload = false) =>
         new TestSettings()
             .Hub(hubUrl, cacheDir, offline)
             .Set("Hub:ReadIdleTimeout", "00:00:05")
-            .LocalModel(modelId)
+            .LocalModel(modelId, preload: preload)
             .Token(token)
             .Services((services, configuration) =>
             {

@@ -35,8 +35,9 @@ public sealed class TestSettings
         return this;
     }
 
-    public TestSettings LocalModel(string id, string task = "text-classification", string dtype = "fp32", int index = 0)
+    public TestSettings LocalModel(string id, string task = "text-classification", string dtype = "fp32", int index = 0, bool preload = false)
     {
+        _values[$"LocalModels:Models:{index}:Preload"] = preload ? "true" : "false";
         _values[$"LocalModels:Models:{index}:Id"] = id;
         _values[$"LocalModels:Models:{index}:Task"] = task;
         _values[$"LocalModels:Models:{index}:Dtype"] = dtype;

@@ -39,7 +39,7 @@ public sealed class WebDemoServer : IAsyncLifetime
         Router.Mapping[CloudModel] = ["hf-inference", "prov-b"];
         var settings = new TestSettings()
             .Hub(Hub.Url, Path.Combine(_home.Path, "hub"))
-            .LocalModel(TestPaths.SentimentRepoId)
+            .LocalModel(TestPaths.SentimentRepoId, preload: true)
             .Router(Router.Url)
             .Token(Token)
             .Set("TextClassification:MaxInputs", "8")

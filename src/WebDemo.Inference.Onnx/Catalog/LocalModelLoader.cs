@@ -34,6 +34,25 @@ internal sealed class LocalModelLoader(
 
     public ExecutionProviderStatus ExecutionProvider => sessions.Status;
 
+    /// <summary>Downloads and loads every entry marked Preload, one after another; failures are logged and shown on the Status page.</summary>
+    public async Task PreloadAsync(CancellationToken cancellationToken)
+    {
+        foreach (var entry in Entries.Where(e => e.Preload))
+        {
+            try
+            {
+                await GetAsync<ILocalModel>(entry.Id, entry.Task, null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning("Preloading {Model} failed: {Error}", entry.Id, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>The entries marked Preload that are not loaded yet.</summary>
+    public IReadOnlyList<string> NotYetPreloaded => Entries.Where(e => e.Preload && !IsLoaded(e.Id)).Select(e => e.Id).ToList();
+
     public IEnumerable<string> ModelsFor(string task) =>
         Entries.Where(e => e.Task == task && e.Id.Length > 0).Select(e => e.Id);
 

@@ -19,11 +19,14 @@ public sealed class LocalModelEntry
     /// <summary>A Hub id ("Xenova/distilbert-base-uncased-finetuned-sst-2-english") or a local folder.</summary>
     public string Id { get; set; } = "";
 
-    /// <summary>The Hugging Face task name ("text-classification").</summary>
-    public string Task { get; set; } = "text-classification";
+    /// <summary>The Hugging Face task the model serves, as the Hub's pipeline tag names it ("text-classification").</summary>
+    public string Task { get; set; } = "";
 
     /// <summary>Which ONNX export to use, as transformers.js names them: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4.</summary>
     public string Dtype { get; set; } = "fp32";
+
+    /// <summary>Download and load at start, so the first visitor does not wait; /readyz waits for it.</summary>
+    public bool Preload { get; set; }
 
     public bool HasKnownDtype => DtypeSuffixes.ContainsKey(Dtype);
 

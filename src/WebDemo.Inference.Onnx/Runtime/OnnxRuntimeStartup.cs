@@ -1,15 +1,17 @@
 using Microsoft.Extensions.Hosting;
+using WebDemo.Inference.Onnx.Catalog;
 
 namespace WebDemo.Inference.Onnx.Runtime;
 
-/// <summary>Chooses the execution provider when the app starts, so the log says which one at start, not at first use.</summary>
-internal sealed class OnnxRuntimeStartup(OnnxSessionFactory sessions) : IHostedService
+/// <summary>
+/// At start: chooses the execution provider (so the log says which one at start, not at first
+/// use), then preloads the models marked Preload in the background; the app serves meanwhile.
+/// </summary>
+internal sealed class OnnxRuntimeStartup(OnnxSessionFactory sessions, LocalModelLoader loader) : BackgroundService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _ = sessions.Status; // the factory chooses and logs in its constructor
-        return Task.CompletedTask;
+        return loader.PreloadAsync(stoppingToken);
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -13,6 +13,7 @@ public static class WebDemoRegistration
         services.AddMudServices();
         services.AddSignalR();
         services.AddProblemDetails();
+        services.AddHealthChecks();
 
         services.AddTextClassificationFeature(configuration);
         services.AddChatFeature(configuration);
