@@ -3,7 +3,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using WebDemo.Inference.Configuration;
-using WebDemo.Inference.Onnx;
 using WebDemo.Inference.Onnx.Catalog;
 using WebDemo.Inference.Onnx.Tasks.TextClassification;
 using WebDemo.Inference.Tasks.TextClassification;
@@ -15,7 +14,7 @@ var options = ParseArgs(args);
 var root = FindRepoRoot();
 var model = options.GetValueOrDefault("model") ?? Path.Combine(root, "..", "shared", "models", "sentiment");
 var sentencesFile = options.GetValueOrDefault("data") ?? Path.Combine(root, "..", "shared", "data", "sst2-dev.txt");
-var seconds = double.Parse(options.GetValueOrDefault("seconds") ?? "3");
+var seconds = double.Parse(options.GetValueOrDefault("seconds") ?? "3", System.Globalization.CultureInfo.InvariantCulture);
 var ep = options.GetValueOrDefault("ep") ?? "cpu";
 
 var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

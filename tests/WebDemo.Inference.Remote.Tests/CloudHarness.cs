@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
-using WebDemo.Inference.Configuration;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Remote.Tasks.Chat;
 using WebDemo.Inference.Remote.Tasks.TextClassification;

@@ -1,11 +1,6 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using WebDemo.LocalHub;
 
 namespace WebDemo.TestSupport;
@@ -51,7 +46,7 @@ public sealed class LoopbackHub : IAsyncDisposable
             hub!.Requests.Enqueue(new HubRequest(request.Method, request.Path.Value ?? "",
                 request.Headers.Range.ToString() is { Length: > 0 } r ? r : null,
                 request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null));
-            if (request.Method == "GET" && hub.BreakNextDownload is { } fault && request.Path.Value!.EndsWith(fault.PathSuffix))
+            if (request.Method == "GET" && hub.BreakNextDownload is { } fault && request.Path.Value!.EndsWith(fault.PathSuffix, StringComparison.Ordinal))
             {
                 hub.BreakNextDownload = null;
                 context.Response.Body = new BreakingStream(context.Response.Body, fault.Bytes, context);

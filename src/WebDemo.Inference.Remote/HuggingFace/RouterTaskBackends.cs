@@ -11,6 +11,9 @@ namespace WebDemo.Inference.Remote.HuggingFace;
 internal abstract class RouterTaskBackends<TCall, TItem>(HuggingFaceToken token, ProviderMapping mapping, string task)
     : ICloudTaskBackends<TCall, TItem>
 {
+    /// <summary>The token, for backends that must pass it to an SDK themselves.</summary>
+    protected HuggingFaceToken Token => token;
+
     public string? UnavailableReason => token.IsConfigured
         ? null
         : "Cloud providers need a Hugging Face token: set HF_TOKEN (or run `hf auth login`) and restart. Local models work without one.";

@@ -1,5 +1,3 @@
-using WebDemo.Inference.Onnx.Tests;
-using System.Net;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
@@ -89,11 +87,11 @@ public sealed class HubModelStoreTests : IAsyncLifetime
 
         var snapshot = await services.GetRequiredService<HubModelStore>().EnsureAsync(TestPaths.SentimentRepoId, SentimentFiles, null, default);
 
-        var modelGets = _hub.Requests.Where(r => r.Method == "GET" && r.Path.EndsWith("onnx/model.onnx")).ToList();
+        var modelGets = _hub.Requests.Where(r => r.Method == "GET" && r.Path.EndsWith("onnx/model.onnx", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, modelGets.Count);
         Assert.Null(modelGets[0].Range);
         Assert.StartsWith("bytes=", modelGets[1].Range);
-        var resumedFrom = long.Parse(modelGets[1].Range!["bytes=".Length..].TrimEnd('-'));
+        var resumedFrom = long.Parse(modelGets[1].Range!["bytes=".Length..].TrimEnd('-'), System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(resumedFrom, 1, cutAfter); // only what was lost is fetched again
         Assert.Equal(Sha256(SourceFile("onnx/model.onnx")), Sha256(snapshot.Get("onnx/model.onnx")));
     }
@@ -110,7 +108,7 @@ public sealed class HubModelStoreTests : IAsyncLifetime
 
         var snapshot = await services.GetRequiredService<HubModelStore>().EnsureAsync(TestPaths.SentimentRepoId, SentimentFiles, null, default);
 
-        var get = Assert.Single(_hub.Requests, r => r.Method == "GET" && r.Path.EndsWith("onnx/model.onnx"));
+        var get = Assert.Single(_hub.Requests, r => r.Method == "GET" && r.Path.EndsWith("onnx/model.onnx", StringComparison.Ordinal));
         Assert.Equal("bytes=1000000-", get.Range);
         Assert.Equal(sha, Sha256(snapshot.Get("onnx/model.onnx")));
     }
@@ -184,7 +182,7 @@ public sealed class HubModelStoreTests : IAsyncLifetime
 
         Assert.Contains("corrupt", error.Message);
         var blobs = Path.Combine(store.RepoDirectory(TestPaths.SentimentRepoId), "blobs");
-        Assert.DoesNotContain(Directory.GetFiles(blobs), f => Path.GetFileName(f).StartsWith(Sha256(SourceFile("onnx/model.onnx"))));
+        Assert.DoesNotContain(Directory.GetFiles(blobs), f => Path.GetFileName(f).StartsWith(Sha256(SourceFile("onnx/model.onnx")), StringComparison.Ordinal));
     }
 
     [Fact]
@@ -219,7 +217,7 @@ public sealed class HubModelStoreTests : IAsyncLifetime
             Task.Run(() => loader.GetAsync<TextClassificationModel>(TestPaths.SentimentRepoId, "text-classification", null, default))));
 
         Assert.All(models, m => Assert.Same(models[0], m));
-        Assert.Single(_hub.Requests, r => r.Method == "GET" && r.Path.EndsWith("onnx/model.onnx"));
+        Assert.Single(_hub.Requests, r => r.Method == "GET" && r.Path.EndsWith("onnx/model.onnx", StringComparison.Ordinal));
         Assert.True(loader.IsLoaded(TestPaths.SentimentRepoId));
     }
 
@@ -229,7 +227,7 @@ public sealed class HubModelStoreTests : IAsyncLifetime
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
         {
             var response = await base.SendAsync(request, ct);
-            if (request.Method != HttpMethod.Get || !request.RequestUri!.AbsolutePath.EndsWith(pathSuffix))
+            if (request.Method != HttpMethod.Get || !request.RequestUri!.AbsolutePath.EndsWith(pathSuffix, StringComparison.Ordinal))
                 return response;
             var bytes = await response.Content.ReadAsByteArrayAsync(ct);
             bytes[bytes.Length / 2] ^= 0xFF;

@@ -1,4 +1,3 @@
-using WebDemo.Inference.Onnx.Tests;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using WebDemo.Inference.Onnx.Runtime;

@@ -1,4 +1,3 @@
-using WebDemo.Inference.Onnx.Tests;
 using WebDemo.Inference.Onnx.ModelStore;
 using WebDemo.Inference.Onnx.Tokenization;
 using WebDemo.TestSupport;

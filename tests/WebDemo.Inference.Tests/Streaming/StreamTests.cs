@@ -28,7 +28,7 @@ public class StreamTests
     public async Task Progress_reported_by_work_streams_out_and_the_result_is_kept()
     {
         var result = new StrongBox<int>();
-        var progress = await ProgressStream.RunAsync(async (report, ct) =>
+        var progress = await ProgressUpdates.RunAsync(async (report, ct) =>
         {
             report.Report(new ProgressInfo("download", "half", 0.5));
             await Task.Delay(10, ct);
@@ -46,6 +46,6 @@ public class StreamTests
         var result = new StrongBox<int>();
 
         await Assert.ThrowsAsync<InferenceException>(async () =>
-            await ProgressStream.RunAsync<int>((_, _) => throw new InferenceException(InferenceErrorKind.ModelUnavailable, "no"), result).ToListAsync());
+            await ProgressUpdates.RunAsync<int>((_, _) => throw new InferenceException(InferenceErrorKind.ModelUnavailable, "no"), result).ToListAsync());
     }
 }

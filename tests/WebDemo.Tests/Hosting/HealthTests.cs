@@ -1,5 +1,4 @@
 using System.Net;
-using WebDemo.TestSupport;
 
 namespace WebDemo.Tests.Hosting;
 
@@ -36,6 +35,6 @@ public class HealthTests(WebDemoServer server)
         while (DateTime.UtcNow < deadline);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains(server.Hub.Requests, r => r.Path.EndsWith("onnx/model.onnx"));
+        Assert.Contains(server.Hub.Requests, r => r.Path.EndsWith("onnx/model.onnx", StringComparison.Ordinal));
     }
 }

@@ -24,7 +24,7 @@ internal sealed class LocalTextClassificationBackend(
         TextClassificationCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var loaded = new StrongBox<TextClassificationModel>();
-        await foreach (var progress in ProgressStream.RunAsync(
+        await foreach (var progress in ProgressUpdates.RunAsync(
             (report, ct) => loader.GetAsync<TextClassificationModel>(call.Model, TextClassificationRequest.TaskName, report, ct), loaded, cancellationToken))
         {
             yield return InferenceUpdate<ClassifiedText>.ForProgress(progress);

@@ -1,7 +1,6 @@
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
-using WebDemo.Inference.Remote.HuggingFace;
 
 namespace WebDemo.Inference.Remote.HuggingFace.Resilience;
 

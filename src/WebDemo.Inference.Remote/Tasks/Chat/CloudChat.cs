@@ -37,7 +37,7 @@ internal sealed class CloudChat(
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0), // Polly retries, per provider, in RouterHandler
             NetworkTimeout = Timeout.InfiniteTimeSpan,          // the stream budgets apply instead
         };
-        var chat = new ChatClient(routedModel, new ApiKeyCredential(token.Value ?? ""), options).AsIChatClient();
+        var chat = new ChatClient(routedModel, new ApiKeyCredential(Token.Value ?? ""), options).AsIChatClient();
         var budget = chatOptions.Value.Budget;
         var connect = new SingleResponseTimeouts { Attempt = budget.FirstChunk, Total = budget.FirstChunk * 2 };
         return new ChatClientBackend(provider.Name, new RouterChatClient(chat, provider.Name, connect), budget);

@@ -36,7 +36,7 @@ internal sealed class CloudTextClassificationBackend(string provider, string pro
         {
             var body = new TextClassificationInput([call.Inputs[i]], call.TopK is { } k ? new TextClassificationParameters(TopK: k) : null);
             var answer = new StrongBox<TaskResponse>();
-            await foreach (var progress in ProgressStream.RunAsync(
+            await foreach (var progress in ProgressUpdates.RunAsync(
                 (report, ct) => client.PostAsync(provider, providerModel, body, InferenceJsonContext.Default.TextClassificationInput, report, ct),
                 answer, cancellationToken))
             {

@@ -21,7 +21,7 @@ public sealed record ChatCompletionRequest(
 public sealed record ChatCompletionMessage(string? Role, [property: JsonConverter(typeof(ChatContentConverter))] string? Content);
 
 public sealed record ChatCompletion(
-    string Id, string Object, long Created, string Model, IReadOnlyList<ChatCompletionChoice> Choices,
+    string Id, [property: JsonPropertyName("object")] string ObjectType, long Created, string Model, IReadOnlyList<ChatCompletionChoice> Choices,
     ChatCompletionUsage? Usage, string? Provider);
 
 public sealed record ChatCompletionChoice(

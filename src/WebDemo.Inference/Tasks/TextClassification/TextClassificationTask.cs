@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using WebDemo.Inference.Streaming;
 
 namespace WebDemo.Inference.Tasks.TextClassification;
 

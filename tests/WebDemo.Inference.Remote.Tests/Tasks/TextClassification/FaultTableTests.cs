@@ -1,4 +1,3 @@
-using WebDemo.Inference.Remote.Tests;
 using WebDemo.Inference.Errors;
 using WebDemo.TestSupport;
 

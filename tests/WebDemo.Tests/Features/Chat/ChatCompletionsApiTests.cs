@@ -1,5 +1,3 @@
-using WebDemo.Tests;
-using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -38,7 +36,7 @@ public class ChatCompletionsApiTests(WebDemoServer server)
         var response = await client.PostAsJsonAsync("/v1/chat/completions",
             new { model = WebDemoServer.ChatModel, stream = true, messages = new[] { new { role = "user", content = "hi" } } });
 
-        var lines = (await response.Content.ReadAsStringAsync()).Split('\n').Where(l => l.StartsWith("data: ")).Select(l => l[6..]).ToList();
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => l[6..]).ToList();
         Assert.Equal("[DONE]", lines[^1]);
         var text = new StringBuilder();
         foreach (var line in lines.SkipLast(1))

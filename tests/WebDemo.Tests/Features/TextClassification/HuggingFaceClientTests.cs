@@ -1,5 +1,3 @@
-using WebDemo.Tests;
-using System.Text.Json;
 using WebDemo.TestSupport;
 
 namespace WebDemo.Tests.Features.TextClassification;

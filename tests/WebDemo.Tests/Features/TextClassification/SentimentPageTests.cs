@@ -5,7 +5,6 @@ using MudBlazor;
 using MudBlazor.Services;
 using WebDemo.Features.TextClassification;
 using WebDemo.Inference.Tasks;
-using WebDemo.Components.Shared;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Tasks.TextClassification;
 

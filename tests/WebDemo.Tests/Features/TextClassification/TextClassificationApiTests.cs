@@ -1,4 +1,3 @@
-using WebDemo.Tests;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -125,7 +124,7 @@ public class TextClassificationApiTests(WebDemoServer server)
 
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         var events = (await response.Content.ReadAsStringAsync())
-            .Split('\n').Where(l => l.StartsWith("event: ")).Select(l => l["event: ".Length..]).ToList();
+            .Split('\n').Where(l => l.StartsWith("event: ", StringComparison.Ordinal)).Select(l => l["event: ".Length..]).ToList();
         Assert.Equal(3, events.Count(e => e == "partial"));
         Assert.Equal("final", events[^1]);
     }

@@ -7,7 +7,7 @@ namespace WebDemo.Inference.Streaming;
 /// Runs work that reports progress through <see cref="IProgress{T}"/> and turns that progress
 /// into stream items as it happens, so a download's progress reaches the page live.
 /// </summary>
-public static class ProgressStream
+public static class ProgressUpdates
 {
     public static async IAsyncEnumerable<ProgressInfo> RunAsync<TResult>(
         Func<IProgress<ProgressInfo>, CancellationToken, Task<TResult>> work,
