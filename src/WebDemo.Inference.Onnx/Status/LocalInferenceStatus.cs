@@ -8,12 +8,10 @@ namespace WebDemo.Inference.Onnx.Status;
 /// <summary>The Status page's account of local inference: the execution provider and why, where models come from, and each local model.</summary>
 internal sealed class LocalInferenceStatus(LocalModelLoader loader, IOptions<HubOptions> hub) : IStatusContributor
 {
-    public int Order => 10;
-
     public IReadOnlyList<StatusSection> Describe()
     {
         var ep = loader.ExecutionProvider;
-        var runtime = new StatusSection("Local inference", "execution-provider",
+        var runtime = new StatusSection(10, "Local inference", "execution-provider",
         [
             new("ONNX Runtime execution provider:", [new(ep.Active, StatusTone.Info)],
                 Caption: $"Available in this build: {string.Join(", ", ep.Available)}", After: $"Requested: `{ep.Requested}`. {ep.Reason}"),
@@ -31,7 +29,7 @@ internal sealed class LocalInferenceStatus(LocalModelLoader loader, IOptions<Hub
                 : m.Loading ? new StatusChip("loading", StatusTone.Info)
                 : new StatusChip("not loaded"), m.LastError),
         ]).ToList();
-        var models = new StatusSection("Local models", "local-models", [],
+        var models = new StatusSection(30, "Local models", "local-models", [],
             new StatusTable(["Model", "Task", "Files", "Size", "State"], rows, "models", "No local models are configured (LocalModels:Models)."), Wide: true);
         return [runtime, models];
     }

@@ -8,8 +8,6 @@ namespace WebDemo.Inference.Remote.HuggingFace;
 /// <summary>The Status page's account of the cloud: the token (where it came from, never its value), the router, and each provider's circuit.</summary>
 internal sealed class CloudStatus(HuggingFaceToken token, IOptions<CloudOptions> options, ProviderPipelines pipelines) : IStatusContributor
 {
-    public int Order => 20;
-
     public IReadOnlyList<StatusSection> Describe()
     {
         var cloud = options.Value;
@@ -30,6 +28,6 @@ internal sealed class CloudStatus(HuggingFaceToken token, IOptions<CloudOptions>
         ];
         if (circuits.Count > 0)
             lines.Add(new("Providers called so far:", circuits, Id: "circuits"));
-        return [new StatusSection("Hugging Face", "hub", lines)];
+        return [new StatusSection(20, "Hugging Face", "hub", lines)];
     }
 }
