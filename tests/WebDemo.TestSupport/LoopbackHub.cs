@@ -9,9 +9,10 @@ namespace WebDemo.TestSupport;
 public sealed record HubRequest(string Method, string Path, string? Range, string? Authorization);
 
 /// <summary>
-/// A real Kestrel server on 127.0.0.1 speaking the Hub's wire format over the shared model
-/// folders (the same LocalHub the run script uses), recording every request and able to break
-/// a download part-way once, to prove resuming.
+/// A real Kestrel server on 127.0.0.1 speaking the Hub's wire format over model folders (the same
+/// LocalHub the run script uses; by default <see cref="SentimentModel.Current"/> as
+/// <see cref="TestPaths.SentimentRepoId"/>), recording every request and able to break a download
+/// part-way once, to prove resuming.
 /// </summary>
 public sealed class LoopbackHub : IAsyncDisposable
 {
@@ -31,7 +32,7 @@ public sealed class LoopbackHub : IAsyncDisposable
     }
 
     public static Task<LoopbackHub> StartAsync() =>
-        StartAsync([new LocalRepo(TestPaths.SentimentRepoId, TestPaths.SentimentModelDir)]);
+        StartAsync([new LocalRepo(TestPaths.SentimentRepoId, SentimentModel.Current.Dir)]);
 
     public static async Task<LoopbackHub> StartAsync(IEnumerable<LocalRepo> repos)
     {

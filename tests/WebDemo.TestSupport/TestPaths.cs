@@ -11,13 +11,27 @@ public static class TestPaths
             ? Path.GetFullPath(dir)
             : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
 
+    /// <summary>
+    /// True when ../shared/models is there (CI and the offline workplace have it; a fresh clone
+    /// elsewhere does not). Tests that need its third-party files are
+    /// <see cref="SharedFactAttribute"/>s and skip without it.
+    /// </summary>
+    public static bool HasSharedModels { get; } = Directory.Exists(Path.Combine(SharedDir, "models"));
+
+    /// <summary>The SST-2-trained sentiment model in ../shared (third-party data, never copied into the repository).</summary>
     public static string SentimentModelDir => Path.Combine(SharedDir, "models", "sentiment");
+
+    /// <summary>The repository's own tiny random-weight DistilBERT classifier (tests/models), there on every clone.</summary>
+    public static string TinySentimentModelDir => Path.Combine(RepoRoot, "tests", "models", "distilbert-tiny-random");
 
     public static string TokenizersDir => Path.Combine(SharedDir, "models", "_tokenizers");
 
     public static string Sst2Dev => Path.Combine(SharedDir, "data", "sst2-dev.txt");
 
-    /// <summary>The repo id the tests serve the shared sentiment model under, as the run script does.</summary>
+    /// <summary>
+    /// The repo id the tests serve the sentiment model under (<see cref="SentimentModel.Current"/>:
+    /// the shared trained one as the run script does, else the tiny one).
+    /// </summary>
     public const string SentimentRepoId = "webdemo/distilbert-tiny-sst2";
 
     private static string FindRepoRoot()

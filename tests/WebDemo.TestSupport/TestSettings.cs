@@ -18,6 +18,8 @@ public sealed class TestSettings
         ["Hub:Endpoint"] = "http://127.0.0.1:9",
         ["Cloud:RouterUrl"] = "http://127.0.0.1:9",
         ["Cloud:HubUrl"] = "http://127.0.0.1:9",
+        // Every test calls from 127.0.0.1: the per-client limit has tests of its own.
+        ["RateLimits:PermitsPerWindow"] = "100000",
     };
 
     private string? _token;
@@ -48,6 +50,8 @@ public sealed class TestSettings
         _values["Cloud:RouterUrl"] = url;
         _values["Cloud:HubUrl"] = url;
         _values["Cloud:Retry:BaseDelay"] = "00:00:00.010";
+        _values["Cloud:ExtraProviders:0"] = "prov-a"; // the fake router's own providers
+        _values["Cloud:ExtraProviders:1"] = "prov-b";
         return this;
     }
 

@@ -6,8 +6,9 @@ using WebDemo.TestSupport;
 namespace WebDemo.Tests;
 
 /// <summary>
-/// The whole app on a real Kestrel port, downloading the shared sentiment model from a loopback
-/// Hub into a temporary cache: the same path a real deployment takes, minus the internet.
+/// The whole app on a real Kestrel port, downloading the sentiment model (<see cref="SentimentModel.Current"/>:
+/// the trained one in ../shared, else the repository's tiny one) from a loopback Hub into a
+/// temporary cache: the same path a real deployment takes, minus the internet.
 /// </summary>
 public sealed class WebDemoServer : IAsyncLifetime
 {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using WebDemo.Inference.Json;
@@ -44,7 +45,7 @@ internal sealed partial class WordPieceTextEncoder
     /// <summary>Encodes with [CLS] … [SEP], cutting the text's tokens so the whole fits <see cref="MaxLength"/>.</summary>
     public EncodedText Encode(string text)
     {
-        var ids = _tokenizer.EncodeToIds(text, addSpecialTokens: false);
+        var ids = _tokenizer.EncodeToIds(CleanText(text), addSpecialTokens: false);
         var room = MaxLength - 2;
         var truncated = ids.Count > room;
         var body = truncated ? ids.Take(room) : ids;
@@ -56,6 +57,31 @@ internal sealed partial class WordPieceTextEncoder
         all[^1] = _tokenizer.SeparatorTokenId;
         return new EncodedText(all, truncated);
     }
+
+    /// <summary>
+    /// The part of transformers' BERT clean-up that Microsoft.ML.Tokenizers' BertNormalizer does
+    /// differently: \t, \n and \r are white space (it drops them as control characters, gluing
+    /// "a\tb" into one word), and format (Cf) and private-use (Co) characters are dropped (it keeps
+    /// them, so "a\u200Bb" became [UNK]).
+    /// </summary>
+    private static string CleanText(string text)
+    {
+        if (!text.EnumerateRunes().Any(NeedsCleaning))
+            return text;
+        var cleaned = new StringBuilder(text.Length);
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (rune.Value is '\t' or '\n' or '\r')
+                cleaned.Append(' ');
+            else if (!NeedsCleaning(rune))
+                cleaned.Append(rune.ToString());
+        }
+        return cleaned.ToString();
+    }
+
+    private static bool NeedsCleaning(Rune rune) =>
+        rune.Value is '\t' or '\n' or '\r'
+        || Rune.GetUnicodeCategory(rune) is UnicodeCategory.Format or UnicodeCategory.PrivateUse;
 
     public static WordPieceTextEncoder Load(ModelSnapshot snapshot, int? modelMaxPositions)
     {

@@ -11,19 +11,21 @@ public class TokenizerTests
 
     private static readonly string[] AllFiles = ["tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "tokenizer.json"];
 
-    private static WordPieceTextEncoder Sentiment() => WordPieceTextEncoder.Load(Folder(TestPaths.SentimentModelDir, AllFiles), 512);
+    private static WordPieceTextEncoder BertUncased() => WordPieceTextEncoder.Load(Folder(TestPaths.SentimentModelDir, AllFiles), 512);
 
-    [Theory]
+    private static WordPieceTextEncoder Tiny() => WordPieceTextEncoder.Load(Folder(TestPaths.TinySentimentModelDir, AllFiles), 512);
+
+    [SharedTheory("the bert-base-uncased tokenizer files and transformers.js's ids for them")]
     [MemberData(nameof(ReferenceData.SentimentTexts), MemberType = typeof(ReferenceData))]
     public void Uncased_ids_match_transformers_js(string text)
     {
-        var encoded = Sentiment().Encode(text);
+        var encoded = BertUncased().Encode(text);
 
         Assert.Equal(ReferenceData.ForSentiment(text).Ids, encoded.Ids);
         Assert.False(encoded.Truncated);
     }
 
-    [Theory]
+    [SharedTheory("the bert-base-NER tokenizer kit and transformers.js's ids for it")]
     [MemberData(nameof(ReferenceData.CasedTexts), MemberType = typeof(ReferenceData))]
     public void Cased_ids_match_transformers_js(string text)
     {
@@ -38,6 +40,18 @@ public class TokenizerTests
     {
         using var temp = new TempDirectory();
         foreach (var file in new[] { "tokenizer_config.json", "tokenizer.json" })
+            File.Copy(Path.Combine(TestPaths.TinySentimentModelDir, file), Path.Combine(temp.Path, file));
+        var withoutVocabTxt = WordPieceTextEncoder.Load(Folder(temp.Path, AllFiles), 512);
+
+        foreach (var text in TinyModelReference.All.Where(t => !t.Truncated))
+            Assert.Equal(text.Ids, withoutVocabTxt.Encode(text.Value).Ids);
+    }
+
+    [SharedFact("the bert-base-uncased tokenizer files and transformers.js's ids for them")]
+    public void The_real_bert_vocabulary_can_come_from_tokenizer_json_alone()
+    {
+        using var temp = new TempDirectory();
+        foreach (var file in new[] { "tokenizer_config.json", "tokenizer.json" })
             File.Copy(Path.Combine(TestPaths.SentimentModelDir, file), Path.Combine(temp.Path, file));
         var withoutVocabTxt = WordPieceTextEncoder.Load(Folder(temp.Path, AllFiles), 512);
 
@@ -48,7 +62,18 @@ public class TokenizerTests
     [Fact]
     public void Long_text_is_cut_to_the_model_limit_with_special_tokens_kept()
     {
-        var encoder = Sentiment();
+        var encoded = Tiny().Encode(string.Join(' ', Enumerable.Repeat("wonderful", 2000)));
+
+        Assert.True(encoded.Truncated);
+        Assert.Equal(512, encoded.Ids.Length);
+        Assert.Equal(2, encoded.Ids[0]);   // [CLS] of this vocabulary, not BERT's 101
+        Assert.Equal(3, encoded.Ids[^1]);  // [SEP]
+    }
+
+    [SharedFact("the bert-base-uncased tokenizer files")]
+    public void Long_text_is_cut_with_bert_uncased_special_tokens_kept()
+    {
+        var encoder = BertUncased();
         var text = string.Join(' ', Enumerable.Repeat("wonderful", 2000));
 
         var encoded = encoder.Encode(text);
@@ -63,7 +88,7 @@ public class TokenizerTests
     public void Missing_vocabulary_is_a_clear_error()
     {
         using var temp = new TempDirectory();
-        File.Copy(Path.Combine(TestPaths.SentimentModelDir, "tokenizer_config.json"), Path.Combine(temp.Path, "tokenizer_config.json"));
+        File.Copy(Path.Combine(SentimentModel.Current.Dir, "tokenizer_config.json"), Path.Combine(temp.Path, "tokenizer_config.json"));
 
         var error = Assert.Throws<Errors.InferenceException>(() => WordPieceTextEncoder.Load(Folder(temp.Path, AllFiles), 512));
         Assert.Contains("neither vocab.txt nor", error.Message);

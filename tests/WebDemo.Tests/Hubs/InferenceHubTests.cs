@@ -20,7 +20,8 @@ public class InferenceHubTests(WebDemoServer server)
     public async Task Streams_each_line_then_the_final_provenance()
     {
         await using var connection = await ConnectAsync();
-        var request = new TextClassificationRequest(["a gorgeous , witty , seductive movie .", "it 's a lousy one at that ."], TestPaths.SentimentRepoId);
+        var model = SentimentModel.Current;
+        var request = new TextClassificationRequest([model.PositiveText, model.NegativeText], TestPaths.SentimentRepoId);
 
         var updates = new List<InferenceUpdate<ClassifiedText>>();
         await foreach (var update in connection.StreamAsync<InferenceUpdate<ClassifiedText>>("TextClassification", request))
@@ -28,6 +29,7 @@ public class InferenceHubTests(WebDemoServer server)
 
         var results = updates.Where(u => u.Kind == UpdateKind.Partial).Select(u => u.Partial!).ToList();
         Assert.Equal(["POSITIVE", "NEGATIVE"], results.OrderBy(r => r.Index).Select(r => r.Labels[0].Label));
+        Assert.All(results, r => Assert.Equal(model.Labels.Order(), r.Labels.Select(l => l.Label).Order()));
         var final = updates[^1];
         Assert.Equal(UpdateKind.Final, final.Kind);
         Assert.Equal("local", final.Provenance!.Provider);

@@ -9,16 +9,20 @@ using WebDemo.TestSupport;
 
 namespace WebDemo.Inference.Onnx.Tests.Tasks.TextClassification;
 
-/// <summary>The real shared model, loaded from its folder (as from_pretrained(path) allows).</summary>
+/// <summary>
+/// The sentiment model (the trained one in ../shared, else the repository's tiny one), loaded from
+/// its folder (as from_pretrained(path) allows).
+/// </summary>
 public sealed class SentimentModelFixture : IDisposable
 {
     private readonly ServiceProvider _services;
 
     public SentimentModelFixture()
     {
-        _services = OnnxTestServices.Create("http://127.0.0.1:9", Path.GetTempPath(), offline: true, modelId: TestPaths.SentimentModelDir);
+        var dir = SentimentModel.Current.Dir;
+        _services = OnnxTestServices.Create("http://127.0.0.1:9", Path.GetTempPath(), offline: true, modelId: dir);
         Model = _services.GetRequiredService<LocalModelLoader>()
-            .GetAsync<TextClassificationModel>(TestPaths.SentimentModelDir, "text-classification", null, CancellationToken.None).GetAwaiter().GetResult();
+            .GetAsync<TextClassificationModel>(dir, "text-classification", null, CancellationToken.None).GetAwaiter().GetResult();
     }
 
     internal TextClassificationModel Model { get; }
@@ -30,7 +34,7 @@ public class TextClassificationModelTests(SentimentModelFixture fixture) : IClas
 {
     private TextClassificationModel Model => fixture.Model;
 
-    [Theory]
+    [SharedTheory("the SST-2-trained sentiment model")]
     [InlineData("I love this movie, the acting was wonderful!", "POSITIVE")]
     [InlineData("a gorgeous , witty , seductive movie .", "POSITIVE")]
     [InlineData("The plot was dull and the ending made no sense.", "NEGATIVE")]
@@ -44,7 +48,7 @@ public class TextClassificationModelTests(SentimentModelFixture fixture) : IClas
         Assert.Equal(1.0, result.Labels.Sum(l => l.Score), 6);
     }
 
-    [Theory]
+    [SharedTheory("the trained sentiment model and transformers.js's scores on it")]
     [MemberData(nameof(ReferenceData.SentimentTexts), MemberType = typeof(ReferenceData))]
     public void Scores_agree_with_transformers_js_to_1e_4(string text)
     {
@@ -73,15 +77,50 @@ public class TextClassificationModelTests(SentimentModelFixture fixture) : IClas
     }
 
     [Fact]
+    public void Scores_sum_to_one_over_the_configs_labels_best_first()
+    {
+        var result = Model.Classify(["what a lovely day"], 0, null).Single();
+
+        Assert.Equal(SentimentModel.Current.Labels, Model.Labels);
+        Assert.Equal(SentimentModel.Current.Labels.Order(), result.Labels.Select(l => l.Label).Order());
+        Assert.True(result.Labels[0].Score >= result.Labels[1].Score);
+        Assert.Equal(1.0, result.Labels.Sum(l => l.Score), 6);
+        Assert.False(result.Truncated);
+    }
+
+    [Fact]
     public void Top_k_keeps_the_best_labels_only()
     {
+        var all = Model.Classify(["what a lovely day"], 0, null).Single();
+
         var result = Model.Classify(["what a lovely day"], 0, topK: 1).Single();
 
         Assert.Single(result.Labels);
         Assert.True(result.Labels[0].Score > 0.5);
+        Assert.Equal(all.Labels[0], result.Labels[0]);
     }
 
     [Fact]
+    public void Known_texts_get_this_models_label()
+    {
+        var model = SentimentModel.Current;
+
+        var results = Model.Classify([model.PositiveText, model.NegativeText], 0, 1);
+
+        Assert.Equal(["POSITIVE", "NEGATIVE"], results.Select(r => r.Labels[0].Label));
+    }
+
+    [Fact]
+    public void A_long_text_is_truncated_and_flagged()
+    {
+        var result = Model.Classify([string.Join(' ', Enumerable.Repeat("wonderful", 700))], 0, null).Single();
+
+        Assert.True(result.Truncated);
+        Assert.Equal(512, result.TokenCount);
+        Assert.Equal(1.0, result.Labels.Sum(l => l.Score), 6);
+    }
+
+    [SharedFact("the SST-2-trained sentiment model and the SST-2 dev set")]
     public void Accuracy_on_the_sst2_dev_set_matches_the_model_card()
     {
         var rows = File.ReadLines(TestPaths.Sst2Dev)
@@ -103,7 +142,7 @@ public class TextClassificationModelTests(SentimentModelFixture fixture) : IClas
     public void A_corrupt_onnx_file_is_a_clear_error()
     {
         using var temp = new TempDirectory();
-        foreach (var file in Directory.EnumerateFiles(TestPaths.SentimentModelDir))
+        foreach (var file in Directory.EnumerateFiles(SentimentModel.Current.Dir))
             File.Copy(file, Path.Combine(temp.Path, Path.GetFileName(file)));
         Directory.CreateDirectory(Path.Combine(temp.Path, "onnx"));
         File.WriteAllBytes(Path.Combine(temp.Path, "onnx", "model.onnx"), "this is not an ONNX model"u8.ToArray());

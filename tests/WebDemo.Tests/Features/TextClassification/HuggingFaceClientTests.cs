@@ -13,7 +13,9 @@ public class HuggingFaceClientTests(WebDemoServer server)
     [Fact]
     public async Task The_official_js_client_gets_labels_and_readable_errors()
     {
-        using var doc = await NodeClient.RunAsync("hf-inference-client.mjs", "@huggingface/inference", server.BaseUrl, TestPaths.SentimentRepoId);
+        var model = SentimentModel.Current;
+        using var doc = await NodeClient.RunAsync("hf-inference-client.mjs", "@huggingface/inference", server.BaseUrl, TestPaths.SentimentRepoId,
+            model.PositiveText, model.NegativeText);
 
         var root = doc.RootElement;
         Assert.False(root.TryGetProperty("error", out var error), error.ToString());

@@ -33,7 +33,7 @@ public class TextClassificationApiTests(WebDemoServer server)
     [Fact]
     public async Task One_string_gets_one_list_of_labels_as_the_hf_inference_server_answers()
     {
-        var response = await PostRaw("""{"inputs": "I love this movie, the acting was wonderful!"}""");
+        var response = await PostRaw(JsonSerializer.Serialize(new { inputs = SentimentModel.Current.PositiveText }));
 
         response.EnsureSuccessStatusCode();
         var lists = await response.Content.ReadFromJsonAsync<List<List<LabelScore>>>();
@@ -48,7 +48,8 @@ public class TextClassificationApiTests(WebDemoServer server)
     [Fact]
     public async Task An_array_gets_one_list_per_input_in_order_and_top_k_limits_them()
     {
-        var response = await PostRaw("""{"inputs": ["a gorgeous , witty , seductive movie .", "it 's a lousy one at that ."], "parameters": {"top_k": 1}}""");
+        var model = SentimentModel.Current;
+        var response = await PostRaw(JsonSerializer.Serialize(new { inputs = new[] { model.PositiveText, model.NegativeText }, parameters = new { top_k = 1 } }));
 
         var lists = await response.Content.ReadFromJsonAsync<List<List<LabelScore>>>();
         Assert.Equal(["POSITIVE", "NEGATIVE"], lists!.Select(l => Assert.Single(l).Label));
