@@ -67,6 +67,7 @@ USER user
 ENV HOME=/home/user \
     HF_HOME=/home/user/.cache/huggingface \
     ASPNETCORE_URLS=http://0.0.0.0:7860 \
+    Hosting__TrustForwardedHeaders=true \
     DOTNET_CLI_TELEMETRY_OPTOUT=1
 WORKDIR /home/user/app
 COPY --from=build --chown=user /app .

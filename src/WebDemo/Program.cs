@@ -15,9 +15,14 @@ builder.Services.AddWebDemo(builder.Configuration);
 
 var app = builder.Build();
 
+app.UseForwardedHeadersFromProxy(app.Configuration);
+
 if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/error", createScopeForErrors: true);
-app.UseStatusCodePages();
+// An unknown address: browsers get the Not found page, API clients problem+json.
+app.UseWhen(http => AcceptsHtml(http.Request), browser => browser.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+app.UseWhen(http => !AcceptsHtml(http.Request), api => api.UseStatusCodePages());
+app.UseRouting(); // after the status code pages, so a re-executed request is routed again
 app.UseAntiforgery();
 
 app.MapStaticAssets();
@@ -29,6 +34,9 @@ app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
 app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains("ready") });
 
 app.Run();
+
+static bool AcceptsHtml(HttpRequest request) =>
+    request.Headers.Accept.Any(accept => accept?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true);
 
 /// <summary>Visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

@@ -64,6 +64,9 @@ public sealed class PublishedApp : IAsyncLifetime
         start.Environment["Cloud__RouterUrl"] = Router.Url;
         start.Environment["Cloud__HubUrl"] = Router.Url;
         start.Environment["Cloud__Retry__BaseDelay"] = "00:00:00.020";
+        start.Environment["Cloud__ExtraProviders__0"] = "prov-a"; // the fake router's own providers
+        start.Environment["Cloud__ExtraProviders__1"] = "prov-b";
+        start.Environment["RateLimits__PermitsPerWindow"] = "100000"; // every test browses from 127.0.0.1
         // The tests share one app: a breaker opened by one must not skip providers in another (it has its own tests).
         start.Environment["Cloud__CircuitBreaker__MinimumThroughput"] = "1000";
         start.Environment["TextClassification__CloudModel"] = CloudModel;

@@ -26,6 +26,12 @@ public sealed class CloudOptions
     /// </summary>
     public bool AllowPrivateImageUrls { get; set; }
 
+    /// <summary>
+    /// Providers a request may name besides the ones the Hugging Face router serves (a router
+    /// stand-in's own, or one newer than this app); any provider a model's mapping lists counts too.
+    /// </summary>
+    public List<string> ExtraProviders { get; set; } = [];
+
     public RetryOptions Retry { get; set; } = new();
 
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();

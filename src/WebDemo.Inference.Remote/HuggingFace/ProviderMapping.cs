@@ -26,6 +26,11 @@ internal sealed class ProviderMapping(
     public const string HttpClientName = "hf-hub-api";
 
     private readonly ConcurrentDictionary<string, (DateTimeOffset Until, IReadOnlyList<ProviderEntry> Entries)> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _seen = new(StringComparer.Ordinal);
+
+    /// <summary>Whether a provider is one the router serves, the operator added, or a mapping read so far listed.</summary>
+    public bool IsKnown(string provider) =>
+        InferenceProviders.Routed.Contains(provider) || options.Value.ExtraProviders.Contains(provider) || _seen.ContainsKey(provider);
 
     /// <summary>The live providers of a model for a task, in the mapping's order; empty when there are none or the Hub cannot be asked.</summary>
     public async Task<IReadOnlyList<ProviderEntry>> LiveProvidersAsync(string model, string task, CancellationToken ct)
@@ -62,6 +67,8 @@ internal sealed class ProviderMapping(
             return []; // not cached: the next call asks again
         }
         _cache[model] = (time.GetUtcNow() + options.Value.MappingCacheDuration, entries);
+        foreach (var entry in entries)
+            _seen.TryAdd(entry.Provider, true);
         return entries;
     }
 

@@ -23,6 +23,8 @@ internal abstract class RouterTaskBackends<TCall, TItem>(HuggingFaceToken token,
             .Select(e => new CloudProvider(e.Provider, string.IsNullOrEmpty(e.ProviderModelId) ? model : e.ProviderModelId))
             .ToList();
 
+    public bool IsKnownProvider(string provider) => mapping.IsKnown(provider);
+
     public abstract ITaskBackend<TCall, TItem> Create(CloudProvider provider, string model);
 
     public virtual CloudProvider? RouterChoice(string model) => null;

@@ -24,14 +24,14 @@ public sealed class OneOrManyStringsConverter : JsonConverter<IReadOnlyList<stri
             case JsonTokenType.Null:
                 return null;
             case JsonTokenType.String:
-                return [reader.GetString()!];
+                return [Text(ref reader)];
             case JsonTokenType.StartArray:
                 var items = new List<string>();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
                     if (reader.TokenType != JsonTokenType.String)
                         throw Wrong();
-                    items.Add(reader.GetString()!);
+                    items.Add(Text(ref reader));
                 }
                 return items;
             default:
@@ -54,4 +54,17 @@ public sealed class OneOrManyStringsConverter : JsonConverter<IReadOnlyList<stri
 
     // No message: the reader adds the JSON path, and the API words it with Expected.
     private static JsonException Wrong() => new();
+
+    /// <summary>The string, or a JsonException carrying the reader's words when it is not Unicode (a lone surrogate).</summary>
+    internal static string Text(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new JsonException(null, ex);
+        }
+    }
 }

@@ -36,6 +36,9 @@ public interface ICloudTaskBackends<in TCall, TItem>
     /// <summary>The live providers of a model for this task, in the Hub's order.</summary>
     Task<IReadOnlyList<CloudProvider>> ProvidersAsync(string model, CancellationToken cancellationToken);
 
+    /// <summary>Whether a request may name this provider (a typo is refused in words, not sent with the token).</summary>
+    bool IsKnownProvider(string provider);
+
     /// <summary>The backend that asks <paramref name="provider"/> for <paramref name="model"/>.</summary>
     ITaskBackend<TCall, TItem> Create(CloudProvider provider, string model);
 

@@ -65,6 +65,9 @@ internal abstract class RoutedTask<TRequest, TCall, TItem>(
             throw NotServed(model, LocalModels);
         if (provider != ProviderNames.Local)
         {
+            if (provider != ProviderNames.Auto && cloud is not null && !cloud.IsKnownProvider(provider))
+                throw new InferenceException(InferenceErrorKind.ModelNotFound,
+                    $"Unknown provider '{provider}': use {ProviderNames.Local}, {ProviderNames.Auto} or an Inference Provider's name (hf-inference, together, …).");
             if (!Models.Contains(model))
                 throw NotServed(model, Models);
             if (CloudUnavailableReason is { } why)

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using WebDemo.Hosting;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Streaming;
 using WebDemo.Inference.Tasks;
@@ -41,6 +42,10 @@ internal static class TaskHttp
         HttpContext http, WireFormat<TWire, TRequest, TItem> format, IInferenceTask<TRequest, TItem> task, CancellationToken ct)
         where TRequest : ITaskRequest
     {
+        var limits = http.RequestServices.GetRequiredService<ClientRateLimits>();
+        if (limits.TryStart(http.Connection.RemoteIpAddress) is { } wait)
+            return format.Error(StatusCodes.Status429TooManyRequests, limits.Refusal(wait), wait);
+
         TRequest request;
         TWire wire;
         try
@@ -56,7 +61,8 @@ internal static class TaskHttp
         IAsyncEnumerable<InferenceUpdate<TItem>> updates;
         try
         {
-            updates = task.RunAsync(request, ct); // validates before anything is sent
+            updates = task.RunAsync(request, ct) // validates before anything is sent
+                .EndOnShutdown(http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, ct);
         }
         catch (InferenceException ex)
         {

@@ -1,19 +1,28 @@
 using MudBlazor.Services;
 using WebDemo.Features.Chat;
 using WebDemo.Features.TextClassification;
+using WebDemo.Hubs;
 
 namespace WebDemo.Hosting;
 
 public static class WebDemoRegistration
 {
-    /// <summary>The web host (UI, SignalR, API errors) and every task feature: the one place that composes them.</summary>
+    /// <summary>The web host (UI, SignalR, API errors, health) and every task feature: the one place that composes them.</summary>
     public static IServiceCollection AddWebDemo(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        var blazor = services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
-        services.AddSignalR();
+        services.AddInputLimits(blazor);
         services.AddProblemDetails();
         services.AddHealthChecks();
+        services.AddForwardedHeadersFromProxy(configuration);
+        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section))
+            .Validate(o => o.PermitsPerWindow > 0 && o.Window > TimeSpan.Zero, "RateLimits:PermitsPerWindow and Window must be positive.")
+            .ValidateOnStart();
+        services.AddSingleton<ClientRateLimits>();
+        services.AddScoped<PageAdmission>();
+        // The hub logs its calls' errors itself, each at its level (see InferenceHub).
+        services.Configure<LoggerFilterOptions>(filters => filters.AddFilter(InferenceHub.DispatcherLogCategory, LogLevel.Critical));
 
         services.AddTextClassificationFeature(configuration);
         services.AddChatFeature(configuration);

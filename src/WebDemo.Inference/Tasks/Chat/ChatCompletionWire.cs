@@ -51,7 +51,7 @@ public sealed class ChatContentConverter : JsonConverter<string>, IDescribedConv
             case JsonTokenType.Null:
                 return null;
             case JsonTokenType.String:
-                return reader.GetString();
+                return OneOrManyStringsConverter.Text(ref reader);
             case JsonTokenType.StartArray:
                 using (var parts = JsonDocument.ParseValue(ref reader))
                 {

@@ -5,4 +5,4 @@ namespace WebDemo.Components.Layout;
 /// (<c>services.AddSingleton(new TaskPage(...))</c>); the layout lists what is registered.
 /// </summary>
 /// <param name="Sample">A one-line taste of what the page does, for the home page.</param>
-public sealed record TaskPage(string Title, string Href, string Icon, string Description, string? Sample = null);
+internal sealed record TaskPage(string Title, string Href, string Icon, string Description, string? Sample = null);

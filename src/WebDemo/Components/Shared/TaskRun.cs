@@ -1,3 +1,4 @@
+using WebDemo.Hosting;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Streaming;
 
@@ -8,7 +9,7 @@ namespace WebDemo.Components.Shared;
 /// items as they stream in, the error or notice, and the provenance. A page is then mostly
 /// markup over this; a comparison is several of these side by side.
 /// </summary>
-public sealed class TaskRun<TItem> : IDisposable
+internal sealed class TaskRun<TItem> : IDisposable
 {
     private readonly List<TItem> _items = [];
     private CancellationTokenSource? _cts;
@@ -34,10 +35,16 @@ public sealed class TaskRun<TItem> : IDisposable
     /// the earlier results stay.
     /// </summary>
     /// <param name="stopped">The notice when the user stops, given the items so far.</param>
+    /// <param name="admission">The visitor's rate limit; a refused run only sets <see cref="Error"/>.</param>
     public async Task RunAsync(
         Func<CancellationToken, IAsyncEnumerable<InferenceUpdate<TItem>>> start, Action changed,
-        Func<IReadOnlyList<TItem>, string> stopped)
+        Func<IReadOnlyList<TItem>, string> stopped, PageAdmission? admission = null)
     {
+        if (admission?.Refuse() is { } refusal)
+        {
+            Error = refusal;
+            return;
+        }
         var cts = new CancellationTokenSource();
         IAsyncEnumerable<InferenceUpdate<TItem>> stream;
         try

@@ -5,7 +5,7 @@ using WebDemo.Inference.Tasks.Chat;
 
 namespace WebDemo.Features.Chat;
 
-public static class ChatFeature
+internal static class ChatFeature
 {
     /// <summary>Chat: the task with its cloud backends, and the app's OpenAI-compatible endpoint.</summary>
     public static IServiceCollection AddChatFeature(this IServiceCollection services, IConfiguration configuration)

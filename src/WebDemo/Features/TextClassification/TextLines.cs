@@ -1,7 +1,7 @@
 namespace WebDemo.Features.TextClassification;
 
 /// <summary>How the pages turn a text area into inputs: each non-empty line is one input.</summary>
-public static class TextLines
+internal static class TextLines
 {
     public static IReadOnlyList<string> Split(string? text) =>
         (text ?? "")

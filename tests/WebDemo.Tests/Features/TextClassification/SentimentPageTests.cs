@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using MudBlazor;
 using MudBlazor.Services;
 using WebDemo.Features.TextClassification;
+using WebDemo.Hosting;
 using WebDemo.Inference.Tasks;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Tasks.TextClassification;
@@ -22,6 +23,7 @@ public sealed class SentimentPageTests : IAsyncDisposable
         var options = Options.Create(new TextClassificationOptions { MaxInputs = 3 });
         _ctx.Services.AddSingleton(options);
         _ctx.Services.AddSingleton<IInferenceTask<TextClassificationRequest, ClassifiedText>>(new TextClassificationTask([_backend], options));
+        _ctx.Services.AddSingleton(new PageAdmission(new ClientRateLimits(Options.Create(new RateLimitOptions { PermitsPerWindow = 2 }))));
         _ctx.Render<MudPopoverProvider>();
     }
 
@@ -57,7 +59,7 @@ public sealed class SentimentPageTests : IAsyncDisposable
 
         page.WaitForAssertion(() => Assert.Contains("scripted", page.Find("[data-testid=provenance]").TextContent));
         Assert.Contains(ScriptedBackend.Model, page.Find("[data-testid=provenance]").TextContent);
-        Assert.False(page.Find("button[data-testid=analyze]").HasAttribute("disabled"));
+        page.WaitForAssertion(() => Assert.False(page.Find("button[data-testid=analyze]").HasAttribute("disabled")));
         Assert.Equal(["what a joy", "what a bore"], _backend.Calls.Single().Inputs);
     }
 
@@ -119,13 +121,30 @@ public sealed class SentimentPageTests : IAsyncDisposable
     }
 
     [Fact]
-    public void Clicking_an_example_puts_it_in_the_text_area()
+    public void Clicking_an_example_puts_it_in_the_text_area_and_runs_it()
     {
         var page = _ctx.Render<Sentiment>();
 
-        page.FindAll("[data-testid=examples] .mud-chip")[1].Click();
+        page.FindAll("[data-testid=example]")[1].Click();
 
         Assert.Equal(Sentiment.Examples[1], page.Find("textarea").GetAttribute("value") ?? page.Find("textarea").TextContent);
+        page.WaitForAssertion(() => Assert.Equal([Sentiment.Examples[1]], _backend.Calls.Single().Inputs));
+    }
+
+    [Fact]
+    public void Over_the_visitors_rate_limit_the_page_says_so_and_nothing_runs()
+    {
+        var page = RenderWithText("one");
+        Analyze(page);
+        _backend.Finish();
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=provenance]")));
+        Analyze(page); // the second of two allowed runs: the backend's stream is finished, so it ends at once
+        page.WaitForAssertion(() => Assert.False(page.Find("button[data-testid=analyze]").HasAttribute("disabled")));
+
+        Analyze(page);
+
+        page.WaitForAssertion(() => Assert.Contains("Too many requests from your address", page.Find("[data-testid=error]").TextContent));
+        Assert.Equal(2, _backend.Calls.Count);
     }
 
     [Fact]

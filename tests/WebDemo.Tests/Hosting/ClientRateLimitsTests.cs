@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Options;
+using WebDemo.Hosting;
+using WebDemo.Inference.Streaming;
+using WebDemo.Inference.Tasks.TextClassification;
+using WebDemo.TestSupport;
+
+namespace WebDemo.Tests.Hosting;
+
+public class ClientRateLimitsTests
+{
+    private static ClientRateLimits Limits(int permits) =>
+        new(Options.Create(new RateLimitOptions { PermitsPerWindow = permits, Window = TimeSpan.FromMinutes(1) }));
+
+    [Fact]
+    public void Each_address_has_its_own_budget_and_a_refusal_says_when_to_come_back()
+    {
+        using var limits = Limits(2);
+        var one = IPAddress.Parse("203.0.113.1");
+
+        var first = limits.TryStart(one);
+        var second = limits.TryStart(one);
+        var third = limits.TryStart(one);
+        var other = limits.TryStart(IPAddress.Parse("203.0.113.2"));
+
+        Assert.Null(first);
+        Assert.Null(second);
+        Assert.NotNull(third);
+        Assert.True(third > TimeSpan.Zero);
+        Assert.Null(other);
+        Assert.Matches(@"^Too many requests from your address: at most 2 per minute\. Try again in \d+ s\.$", limits.Refusal(third!.Value));
+    }
+
+    [Fact]
+    public void A_page_is_refused_in_words_once_its_visitor_is_over_the_limit()
+    {
+        using var limits = Limits(1);
+        var page = new PageAdmission(limits);
+        page.Identify("198.51.100.7");
+
+        Assert.Null(page.Refuse());
+        Assert.StartsWith("Too many requests", page.Refuse(), StringComparison.Ordinal);
+    }
+}
+
+/// <summary>The same budget on the real server: the API answers 429 with Retry-After, the hub a readable error.</summary>
+public sealed class RateLimitedServerTests : IAsyncLifetime
+{
+    private readonly TempDirectory _home = new();
+    private WebApplicationFactory<Program>? _factory;
+    private string _baseUrl = "";
+
+    public Task InitializeAsync()
+    {
+        var settings = new TestSettings()
+            .Hub("http://127.0.0.1:9", Path.Combine(_home.Path, "hub"), offline: true)
+            .LocalModel(TestPaths.SentimentRepoId)
+            .Set("RateLimits:PermitsPerWindow", "2");
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            web.UseUrls("http://127.0.0.1:0");
+            foreach (var (key, value) in settings.Values)
+                web.UseSetting(key, value);
+        });
+        _factory.UseKestrel();
+        _factory.StartServer();
+        _baseUrl = _factory.ClientOptions.BaseAddress.ToString().TrimEnd('/');
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_factory is not null)
+            await _factory.DisposeAsync();
+        _home.Dispose();
+    }
+
+    [Fact]
+    public async Task Over_the_limit_the_api_answers_429_with_retry_after_and_the_hub_refuses_in_words()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(_baseUrl) };
+        var body = new { inputs = "hello" };
+
+        var first = await http.PostAsJsonAsync("/models/" + TestPaths.SentimentRepoId, body);
+        var second = await http.PostAsJsonAsync("/models/" + TestPaths.SentimentRepoId, body);
+        var third = await http.PostAsJsonAsync("/models/" + TestPaths.SentimentRepoId, body);
+        await using var hub = new HubConnectionBuilder().WithUrl(_baseUrl + "/hubs/inference").Build();
+        await hub.StartAsync();
+        var refused = await Assert.ThrowsAsync<HubException>(async () =>
+        {
+            await foreach (var _ in hub.StreamAsync<InferenceUpdate<ClassifiedText>>("TextClassification", new TextClassificationRequest(["hi"])))
+            {
+            }
+        });
+
+        // Offline with nothing cached: the task runs and says so (503), and each call counts.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, first.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
+        Assert.True(third.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Contains("Too many requests from your address", await third.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("Too many requests from your address", refused.Message, StringComparison.Ordinal);
+    }
+}
