@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Logging;
 using WebDemo.TestSupport;
 
@@ -60,6 +61,14 @@ public sealed class WebDemoServer : IAsyncLifetime
     }
 
     public HttpClient CreateClient() => new() { BaseAddress = new Uri(BaseUrl) };
+
+    /// <summary>A started connection to the app's SignalR hub.</summary>
+    public async Task<HubConnection> ConnectHubAsync()
+    {
+        var connection = new HubConnectionBuilder().WithUrl(BaseUrl + "/hubs/inference").Build();
+        await connection.StartAsync();
+        return connection;
+    }
 
     public async Task DisposeAsync()
     {

@@ -10,15 +10,6 @@ namespace WebDemo.Tests.Hubs;
 [Collection(ServerCollection.Name)]
 public class InferenceHubLimitsTests(WebDemoServer server)
 {
-    private async Task<HubConnection> ConnectAsync()
-    {
-        var connection = new HubConnectionBuilder().WithUrl(server.BaseUrl + InferenceHubPath).Build();
-        await connection.StartAsync();
-        return connection;
-    }
-
-    private const string InferenceHubPath = "/hubs/inference";
-
     private static async Task<List<InferenceUpdate<ClassifiedText>>> Classify(HubConnection connection, TextClassificationRequest request)
     {
         var updates = new List<InferenceUpdate<ClassifiedText>>();
@@ -30,7 +21,7 @@ public class InferenceHubLimitsTests(WebDemoServer server)
     [Fact]
     public async Task The_largest_request_the_task_allows_is_answered()
     {
-        await using var connection = await ConnectAsync();
+        await using var connection = await server.ConnectHubAsync();
         // The test server allows 8 texts of 20,000 characters: 160,000 characters, five times SignalR's default.
         var text = string.Concat(Enumerable.Repeat("a gorgeous , witty , seductive movie . ", 600))[..20_000];
 
@@ -43,7 +34,7 @@ public class InferenceHubLimitsTests(WebDemoServer server)
     [Fact]
     public async Task A_text_over_the_limit_gets_the_size_error_and_the_connection_stays()
     {
-        await using var connection = await ConnectAsync();
+        await using var connection = await server.ConnectHubAsync();
 
         var error = await Assert.ThrowsAsync<HubException>(() =>
             Classify(connection, new TextClassificationRequest([new string('a', 25_000)], TestPaths.SentimentRepoId)));
@@ -57,7 +48,7 @@ public class InferenceHubLimitsTests(WebDemoServer server)
     [Fact]
     public async Task Bad_input_is_logged_as_the_clients_mistake_not_as_a_server_failure()
     {
-        await using var connection = await ConnectAsync();
+        await using var connection = await server.ConnectHubAsync();
         var marker = $"Too many texts: 9. At most 8";
 
         await Assert.ThrowsAsync<HubException>(() =>

@@ -9,17 +9,10 @@ namespace WebDemo.Tests.Hubs;
 [Collection(ServerCollection.Name)]
 public class InferenceHubTests(WebDemoServer server)
 {
-    private async Task<HubConnection> ConnectAsync()
-    {
-        var connection = new HubConnectionBuilder().WithUrl(server.BaseUrl + "/hubs/inference").Build();
-        await connection.StartAsync();
-        return connection;
-    }
-
     [Fact]
     public async Task Streams_each_line_then_the_final_provenance()
     {
-        await using var connection = await ConnectAsync();
+        await using var connection = await server.ConnectHubAsync();
         var model = SentimentModel.Current;
         var request = new TextClassificationRequest([model.PositiveText, model.NegativeText], TestPaths.SentimentRepoId);
 
@@ -40,7 +33,7 @@ public class InferenceHubTests(WebDemoServer server)
     [Fact]
     public async Task Bad_input_arrives_as_a_readable_hub_error()
     {
-        await using var connection = await ConnectAsync();
+        await using var connection = await server.ConnectHubAsync();
 
         var error = await Assert.ThrowsAsync<HubException>(async () =>
         {
@@ -55,7 +48,7 @@ public class InferenceHubTests(WebDemoServer server)
     [Fact]
     public async Task An_unknown_model_arrives_as_a_readable_hub_error()
     {
-        await using var connection = await ConnectAsync();
+        await using var connection = await server.ConnectHubAsync();
 
         var error = await Assert.ThrowsAsync<HubException>(async () =>
         {
