@@ -19,7 +19,7 @@ public sealed class LocalModelEntry
     /// <summary>A Hub id ("Xenova/distilbert-base-uncased-finetuned-sst-2-english") or a local folder.</summary>
     public string Id { get; set; } = "";
 
-    /// <summary>The Hugging Face task the model serves, as the Hub's pipeline tag names it ("text-classification").</summary>
+    /// <summary>The Hugging Face task the model serves, as the Hub's pipeline tag names it ("summarization").</summary>
     public string Task { get; set; } = "";
 
     /// <summary>Which ONNX export to use, as transformers.js names them: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4.</summary>

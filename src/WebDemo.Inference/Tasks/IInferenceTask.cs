@@ -8,7 +8,7 @@ namespace WebDemo.Inference.Tasks;
 /// </summary>
 public interface ITaskRequest
 {
-    /// <summary>The Hugging Face task name ("text-classification"), the same for every request of the task.</summary>
+    /// <summary>The Hugging Face task name ("summarization"), the same for every request of the task.</summary>
     static abstract string TaskName { get; }
 
     string? Model { get; }
@@ -22,7 +22,7 @@ public interface ITaskRequest
 /// </summary>
 public interface IInferenceTask
 {
-    /// <summary>The Hugging Face task name ("text-classification", "conversational").</summary>
+    /// <summary>The Hugging Face task name ("summarization", "conversational").</summary>
     string Name { get; }
 
     /// <summary>The models this machine runs for the task, the default first.</summary>

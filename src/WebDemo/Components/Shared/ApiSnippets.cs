@@ -5,8 +5,8 @@ internal static class ApiSnippets
 {
     /// <param name="endpoint">The full URL of the model's endpoint.</param>
     /// <param name="body">An example JSON body in the task's wire format.</param>
-    /// <param name="pythonCall">huggingface_hub's InferenceClient call, as <c>text_classification("...")</c>.</param>
-    /// <param name="jsCall">@huggingface/inference's call, as <c>textClassification({ inputs: "..." })</c>.</param>
+    /// <param name="pythonCall">huggingface_hub's InferenceClient call, as <c>summarization("...")</c> (the method named after the task).</param>
+    /// <param name="jsCall">@huggingface/inference's call, as <c>summarization({ inputs: "..." })</c> (the method named after the task).</param>
     public static IReadOnlyList<(string Language, string Snippet)> For(string endpoint, string body, string pythonCall, string jsCall) =>
     [
         ("curl", Lines(
