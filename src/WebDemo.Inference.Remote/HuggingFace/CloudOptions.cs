@@ -17,15 +17,6 @@ public sealed class CloudOptions
     /// <summary>Budgets for tasks answered in one response (classification, summarization, ...).</summary>
     public SingleResponseTimeouts SingleResponse { get; set; } = new();
 
-    /// <summary>Budgets for image generation: much longer than for text.</summary>
-    public SingleResponseTimeouts ImageGeneration { get; set; } = new() { Attempt = TimeSpan.FromSeconds(120), Total = TimeSpan.FromSeconds(300) };
-
-    /// <summary>
-    /// Whether images may be downloaded from private, loopback or link-local addresses when a
-    /// provider answers with a URL. Off: a provider's answer must not reach internal services.
-    /// </summary>
-    public bool AllowPrivateImageUrls { get; set; }
-
     /// <summary>
     /// Providers a request may name besides the ones the Hugging Face router serves (a router
     /// stand-in's own, or one newer than this app); any provider a model's mapping lists counts too.
