@@ -113,12 +113,17 @@ internal abstract class RoutedTask<TRequest, TCall, TItem>(
                 p => cloud.Create(p, model), local, cloud.RouterChoice(model));
 
         await foreach (var update in FailoverRunner.RunAsync(chain,
-            (link, ct) => link.Backend.StreamAsync(CreateCall(request, link.Model), ct),
+            (link, ct) => RunLinkAsync(request, link, ct),
             Tokens, cancellationToken, ServedBy).ConfigureAwait(false))
         {
             yield return update;
         }
     }
+
+    /// <summary>One link's stream: the backend's answer for the model that link serves.</summary>
+    private IAsyncEnumerable<InferenceUpdate<TItem>> RunLinkAsync(
+        TRequest request, ChainLink<ITaskBackend<TCall, TItem>> link, CancellationToken cancellationToken) =>
+        link.Backend.StreamAsync(CreateCall(request, link.Model), cancellationToken);
 
     protected static InferenceException Invalid(string message) => new(InferenceErrorKind.InvalidInput, message);
 }
