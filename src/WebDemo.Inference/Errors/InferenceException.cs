@@ -16,6 +16,8 @@ public enum InferenceErrorKind
     ModelUnavailable,
     /// <summary>The provider's circuit is open after repeated failures: skipped at once.</summary>
     ProviderDown,
+    /// <summary>This server's queue for the task is full: try again later (HTTP 503 with Retry-After).</summary>
+    Busy,
     /// <summary>No answer within the task's time budget.</summary>
     TimedOut,
     /// <summary>The backend failed while running the model, or answered something unreadable.</summary>

@@ -32,4 +32,14 @@ public sealed record InferenceUpdate<T>(
 /// <param name="Stage">A short machine-readable stage: "download", "load".</param>
 /// <param name="Message">What is happening, in words for the page.</param>
 /// <param name="Fraction">0..1 when the amount of work is known.</param>
-public sealed record ProgressInfo(string Stage, string Message, double? Fraction = null);
+public sealed record ProgressInfo(string Stage, string Message, double? Fraction = null)
+{
+    /// <summary>While waiting in a task's queue ("queue" stage): 1 for the next to start.</summary>
+    public int? QueuePosition { get; init; }
+
+    /// <summary>While waiting: how many wait in all.</summary>
+    public int? QueueLength { get; init; }
+
+    /// <summary>While waiting: about how many seconds until the call starts, once the queue has a measure of it.</summary>
+    public double? EtaSeconds { get; init; }
+}

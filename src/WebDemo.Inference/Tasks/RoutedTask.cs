@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using WebDemo.Inference.Errors;
+using WebDemo.Inference.Queueing;
 using WebDemo.Inference.Routing;
 using WebDemo.Inference.Streaming;
 
@@ -9,11 +10,13 @@ namespace WebDemo.Inference.Tasks;
 /// What every task does the same way: resolve the provider and model, check that the model is
 /// offered and the cloud usable, plan the provider chain (local, or cloud providers then the
 /// local model) and walk it with failover. A task adds its validation, its call record and
-/// how to count tokens.
+/// how to count tokens. Work on this machine waits its turn in the task's queue; cloud calls
+/// do not, as they cost this server only a connection.
 /// </summary>
 internal abstract class RoutedTask<TRequest, TCall, TItem>(
     IEnumerable<ILocalTaskBackend<TCall, TItem>> localBackends,
-    ICloudTaskBackends<TCall, TItem>? cloud) : IInferenceTask<TRequest, TItem>
+    ICloudTaskBackends<TCall, TItem>? cloud,
+    TaskQueues? queues) : IInferenceTask<TRequest, TItem>
     where TRequest : ITaskRequest
 {
     private readonly IReadOnlyList<ILocalTaskBackend<TCall, TItem>> _local = localBackends.ToList();
@@ -120,10 +123,15 @@ internal abstract class RoutedTask<TRequest, TCall, TItem>(
         }
     }
 
-    /// <summary>One link's stream: the backend's answer for the model that link serves.</summary>
+    /// <summary>One link's stream: the backend's answer for the model that link serves, after its turn in the queue when it runs here.</summary>
     private IAsyncEnumerable<InferenceUpdate<TItem>> RunLinkAsync(
-        TRequest request, ChainLink<ITaskBackend<TCall, TItem>> link, CancellationToken cancellationToken) =>
-        link.Backend.StreamAsync(CreateCall(request, link.Model), cancellationToken);
+        TRequest request, ChainLink<ITaskBackend<TCall, TItem>> link, CancellationToken cancellationToken)
+    {
+        var call = CreateCall(request, link.Model);
+        return link.Backend is ILocalTaskBackend<TCall, TItem> && queues is not null
+            ? queues.For(Name).RunAsync(ct => link.Backend.StreamAsync(call, ct), cancellationToken)
+            : link.Backend.StreamAsync(call, cancellationToken);
+    }
 
     protected static InferenceException Invalid(string message) => new(InferenceErrorKind.InvalidInput, message);
 }

@@ -1,4 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
+using WebDemo.Inference.Queueing;
+using WebDemo.Inference.Status;
 
 namespace WebDemo.Inference.Tasks;
 
@@ -6,12 +9,23 @@ public static class TaskRegistration
 {
     /// <summary>
     /// Registers a task once, both as its typed contract (for the pages, the hub and the API)
-    /// and in the list of every task (for model lists and dispatch by model).
+    /// and in the list of every task (for model lists and dispatch by model), with the queues
+    /// that local work waits in (section "Queue").
     /// </summary>
-    internal static IServiceCollection AddInferenceTask<TRequest, TItem, TTask>(this IServiceCollection services)
+    internal static IServiceCollection AddInferenceTask<TRequest, TItem, TTask>(this IServiceCollection services, IConfiguration configuration)
         where TRequest : ITaskRequest
         where TTask : class, IInferenceTask<TRequest, TItem>
     {
+        if (!services.Any(d => d.ServiceType == typeof(TaskQueues)))
+        {
+            services.AddOptions<TaskQueueOptions>().Bind(configuration.GetSection(TaskQueueOptions.Section))
+                .ValidateDataAnnotations()
+                .Validate(o => o.Tasks.Values.All(t => t.Concurrency is null or >= 1 and <= 1024 && t.MaxWaiting is null or >= 0 and <= 100_000),
+                    "Queue:Tasks: Concurrency must be 1 to 1024 and MaxWaiting 0 to 100000.")
+                .ValidateOnStart();
+            services.AddSingleton<TaskQueues>();
+            services.AddSingleton<IStatusContributor>(sp => sp.GetRequiredService<TaskQueues>());
+        }
         services.AddSingleton<TTask>();
         services.AddSingleton<IInferenceTask<TRequest, TItem>>(sp => sp.GetRequiredService<TTask>());
         services.AddSingleton<IInferenceTask>(sp => sp.GetRequiredService<TTask>());

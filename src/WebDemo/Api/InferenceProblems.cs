@@ -12,7 +12,7 @@ internal static class InferenceProblems
         InferenceErrorKind.Unauthorized => StatusCodes.Status403Forbidden,
         InferenceErrorKind.PaymentRequired => StatusCodes.Status402PaymentRequired,
         InferenceErrorKind.RateLimited => StatusCodes.Status429TooManyRequests,
-        InferenceErrorKind.ModelUnavailable or InferenceErrorKind.ProviderDown => StatusCodes.Status503ServiceUnavailable,
+        InferenceErrorKind.ModelUnavailable or InferenceErrorKind.ProviderDown or InferenceErrorKind.Busy => StatusCodes.Status503ServiceUnavailable,
         InferenceErrorKind.TimedOut => StatusCodes.Status504GatewayTimeout,
         _ => StatusCodes.Status502BadGateway,
     };
@@ -48,7 +48,7 @@ internal static class InferenceProblems
                 402 => "Out of credits",
                 403 => "Not authorized",
                 429 => "Rate limited",
-                503 => "Model unavailable",
+                503 => "Unavailable",
                 504 => "Timed out",
                 _ => "Inference failed",
             },

@@ -12,7 +12,7 @@ public static class ChatRegistration
             return services; // already added, by the host or by a backend's registration
         services.AddOptions<ChatTaskOptions>().Bind(configuration.GetSection(ChatTaskOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
-        services.AddInferenceTask<ChatRequest, ChatDelta, ChatTask>();
+        services.AddInferenceTask<ChatRequest, ChatDelta, ChatTask>(configuration);
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using WebDemo.Inference.Queueing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
@@ -11,8 +12,9 @@ namespace WebDemo.Inference.Tasks.Chat;
 internal sealed class ChatTask(
     IEnumerable<ILocalTaskBackend<ChatCall, ChatDelta>> localBackends,
     IOptions<ChatTaskOptions> options,
-    ICloudTaskBackends<ChatCall, ChatDelta>? cloud = null)
-    : RoutedTask<ChatRequest, ChatCall, ChatDelta>(localBackends, cloud)
+    ICloudTaskBackends<ChatCall, ChatDelta>? cloud = null,
+    TaskQueues? queues = null)
+    : RoutedTask<ChatRequest, ChatCall, ChatDelta>(localBackends, cloud, queues)
 {
     protected override IReadOnlyList<string> CloudModels => options.Value.AllowedModels;
 

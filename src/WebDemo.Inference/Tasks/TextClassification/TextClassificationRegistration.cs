@@ -16,7 +16,7 @@ public static class TextClassificationRegistration
             return services; // already added, by the host or by a backend's registration
         services.AddOptions<TextClassificationOptions>().Bind(configuration.GetSection(TextClassificationOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
-        services.AddInferenceTask<TextClassificationRequest, ClassifiedText, TextClassificationTask>();
+        services.AddInferenceTask<TextClassificationRequest, ClassifiedText, TextClassificationTask>(configuration);
         return services;
     }
 }

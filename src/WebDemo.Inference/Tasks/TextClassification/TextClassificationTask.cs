@@ -1,3 +1,4 @@
+using WebDemo.Inference.Queueing;
 using Microsoft.Extensions.Options;
 
 namespace WebDemo.Inference.Tasks.TextClassification;
@@ -9,8 +10,9 @@ namespace WebDemo.Inference.Tasks.TextClassification;
 internal sealed class TextClassificationTask(
     IEnumerable<ILocalTaskBackend<TextClassificationCall, ClassifiedText>> localBackends,
     IOptions<TextClassificationOptions> options,
-    ICloudTaskBackends<TextClassificationCall, ClassifiedText>? cloud = null)
-    : RoutedTask<TextClassificationRequest, TextClassificationCall, ClassifiedText>(localBackends, cloud)
+    ICloudTaskBackends<TextClassificationCall, ClassifiedText>? cloud = null,
+    TaskQueues? queues = null)
+    : RoutedTask<TextClassificationRequest, TextClassificationCall, ClassifiedText>(localBackends, cloud, queues)
 {
     protected override IReadOnlyList<string> CloudModels => [options.Value.CloudModel];
 
