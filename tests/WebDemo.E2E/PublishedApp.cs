@@ -70,6 +70,8 @@ public sealed class PublishedApp : IAsyncLifetime
         // The tests share one app: a breaker opened by one must not skip providers in another (it has its own tests).
         start.Environment["Cloud__CircuitBreaker__MinimumThroughput"] = "1000";
         start.Environment["TextClassification__CloudModel"] = CloudModel;
+        // One sentiment call at a time, so that a little load makes a queue to watch (QueueTests).
+        start.Environment["Queue__Tasks__text-classification__Concurrency"] = "1";
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
