@@ -1,0 +1,123 @@
+// Called by make_model.py on a freshly built model folder, before anything is copied into place:
+//   node check_onnx.mjs <folder>      (working directory: where @huggingface/transformers is installed)
+// <folder>/_check.json holds torch outputs and SentencePiece ids written by make_model.py.
+// 1. ONNX Runtime (onnxruntime-node, the one transformers.js runs) must reproduce the torch
+//    encoder, the merged decoder without cache (all positions at once) and the merged decoder
+//    with cache, one token at a time, the way a generation loop feeds it.
+// 2. transformers.js on tokenizer.json must give the same ids as spiece.model (SentencePiece).
+// Exits non-zero on any failure.
+import path from "node:path";
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+
+const require = createRequire(path.join(process.cwd(), "noop.js"));
+const ort = require("onnxruntime-node");
+const cjsEntry = require.resolve("@huggingface/transformers");
+const { env, AutoTokenizer } = await import(
+  pathToFileURL(path.join(path.dirname(path.dirname(cjsEntry)), "dist", "transformers.node.mjs")).href);
+
+const dir = path.resolve(process.argv[2]);
+const { vectors: v, tokenizer: tokCases } = JSON.parse(readFileSync(path.join(dir, "_check.json"), "utf8"));
+let failed = false;
+
+const i64 = (rows) => new ort.Tensor("int64", BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, rows[0].length]);
+const maxDiff = (a, b) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+const maxAbs = (a) => a.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+function report(what, diff, scale, tol = 1e-4) {
+  const ok = diff <= tol * Math.max(1, scale);
+  console.log(`  ${ok ? "ok  " : "FAIL"} ${what}: max |onnx - torch| = ${diff.toExponential(2)} (values up to ${scale.toFixed(2)})`);
+  if (!ok) failed = true;
+}
+
+// ---- encoder
+const enc = await ort.InferenceSession.create(path.join(dir, "onnx", "encoder_model.onnx"));
+const encOut = await enc.run({ input_ids: i64(v.input_ids), attention_mask: i64(v.attention_mask) });
+report(`encoder last_hidden_state [${encOut.last_hidden_state.dims}]`, maxDiff(encOut.last_hidden_state.data, v.last_hidden_state), maxAbs(v.last_hidden_state));
+// The decoder checks below take torch's encoder output, so that they test the decoder alone; the
+// random weights amplify float rounding (peaky attention), see the end-to-end line at the end.
+const hidden = new ort.Tensor("float32", Float32Array.from(v.last_hidden_state), encOut.last_hidden_state.dims);
+
+// ---- merged decoder
+const dec = await ort.InferenceSession.create(path.join(dir, "onnx", "decoder_model_merged.onnx"));
+console.log(`  decoder inputs: ${dec.inputNames.join(", ")}`);
+console.log(`  decoder outputs: ${dec.outputNames.join(", ")}`);
+const [B, T, V] = v.shape_logits;
+const L = v.num_layers, H = v.num_heads, D = v.d_kv;
+const empty = () => new ort.Tensor("float32", new Float32Array(0), [B, H, 0, D]);
+const emptyPast = () => {
+  const feeds = {};
+  for (let i = 0; i < L; i++) for (const part of ["decoder", "encoder"]) for (const kv of ["key", "value"]) feeds[`past_key_values.${i}.${part}.${kv}`] = empty();
+  return feeds;
+};
+const mask = i64(v.attention_mask);
+const cols = (from, to) => v.decoder_input_ids.map((r) => r.slice(from, to));
+const logitsAt = (t) => { // torch logits at position t: [B, V]
+  const out = [];
+  for (let b = 0; b < B; b++) out.push(...v.logits.slice((b * T + t) * V, (b * T + t + 1) * V));
+  return out;
+};
+const logitsScale = maxAbs(v.logits);
+
+// (a) all positions at once, no cache
+{
+  const out = await dec.run({
+    encoder_attention_mask: mask, input_ids: i64(v.decoder_input_ids), encoder_hidden_states: hidden,
+    ...emptyPast(), use_cache_branch: new ort.Tensor("bool", [false], [1]),
+  });
+  report(`decoder without cache, ${T} positions, logits [${out.logits.dims}]`, maxDiff(out.logits.data, v.logits), logitsScale);
+}
+
+// (b) a prefix of `first` tokens without cache, then one token at a time with the cache
+for (const first of [1, 3]) {
+  let out = await dec.run({
+    encoder_attention_mask: mask, input_ids: i64(cols(0, first)), encoder_hidden_states: hidden,
+    ...emptyPast(), use_cache_branch: new ort.Tensor("bool", [false], [1]),
+  });
+  let worst = 0;
+  for (let t = 0; t < first; t++) {
+    const got = [];
+    for (let b = 0; b < B; b++) got.push(...out.logits.data.slice((b * first + t) * V, (b * first + t + 1) * V));
+    worst = Math.max(worst, maxDiff(got, logitsAt(t)));
+  }
+  const encoderKv = {};
+  for (let i = 0; i < L; i++) for (const kv of ["key", "value"]) encoderKv[`past_key_values.${i}.encoder.${kv}`] = out[`present.${i}.encoder.${kv}`];
+  let emptyEncoderPresent = true;
+  for (let t = first; t < T; t++) {
+    const feeds = { encoder_attention_mask: mask, input_ids: i64(cols(t, t + 1)), encoder_hidden_states: hidden,
+      ...encoderKv, use_cache_branch: new ort.Tensor("bool", [true], [1]) };
+    for (let i = 0; i < L; i++) for (const kv of ["key", "value"]) feeds[`past_key_values.${i}.decoder.${kv}`] = out[`present.${i}.decoder.${kv}`];
+    out = await dec.run(feeds);
+    worst = Math.max(worst, maxDiff(out.logits.data, logitsAt(t)));
+    if (out["present.0.decoder.key"].dims[2] !== t + 1) throw new Error("decoder cache did not grow by one");
+    emptyEncoderPresent &&= out["present.0.encoder.key"].dims.join() === `0,${H},1,${D}`;
+  }
+  report(`decoder: ${first} token(s) without cache, then ${T - first} steps with cache`, worst, logitsScale);
+  if (!emptyEncoderPresent) { console.log("  FAIL present.*.encoder.* of the cache branch are not empty [0, heads, 1, d_kv]"); failed = true; }
+}
+
+// (c) end to end: ONNX encoder output into the ONNX decoder
+{
+  const out = await dec.run({
+    encoder_attention_mask: mask, input_ids: i64(v.decoder_input_ids), encoder_hidden_states: encOut.last_hidden_state,
+    ...emptyPast(), use_cache_branch: new ort.Tensor("bool", [false], [1]),
+  });
+  report("encoder + decoder end to end (rounding amplified by the random weights)", maxDiff(out.logits.data, v.logits), logitsScale, 1e-3);
+}
+
+// ---- tokenizer.json (transformers.js) vs spiece.model (SentencePiece)
+env.allowRemoteModels = false;
+env.localModelPath = path.dirname(dir) + "/";
+const tokenizer = await AutoTokenizer.from_pretrained(path.basename(dir));
+let same = 0;
+const diffs = [];
+for (const { text, ids } of tokCases) {
+  const got = Array.from(tokenizer(text).input_ids.data, Number);
+  if (got.length === ids.length && got.every((x, i) => x === ids[i])) same++;
+  else diffs.push({ text, spiece: ids, tokenizer_json: got });
+}
+console.log(`  ${diffs.length ? "FAIL" : "ok  "} tokenizer: ${same}/${tokCases.length} strings give the same ids from spiece.model and tokenizer.json`);
+for (const d of diffs) console.log(`       ${JSON.stringify(d)}`);
+if (diffs.length) failed = true;
+
+process.exit(failed ? 1 : 0);
