@@ -14,10 +14,21 @@ scaled by d_model**-0.5 before the LM head) and exported the way Optimum exports
                                      past_key_values.{i}.{decoder,encoder}.{key,value},
                                      use_cache_branch -> logits, present.{i}.{decoder,encoder}.{key,value}
 
+    onnx/decoder_model.onnx          encoder_attention_mask, input_ids, encoder_hidden_states
+                                     -> logits, present.{i}.{decoder,encoder}.{key,value}
+    onnx/decoder_with_past_model.onnx  encoder_attention_mask, input_ids [batch_size, 1],
+                                     past_key_values.{i}.{decoder,encoder}.{key,value}
+                                     -> logits, present.{i}.decoder.{key,value}
+
 The merged decoder is one If node over the decoder without past (use_cache_branch false) and the
 decoder with past (true), with the weights shared at the top level, as Optimum's merge_decoders
 builds it. In the with-past branch the present.{i}.encoder.* outputs are empty constants of
 shape [0, heads, 1, d_kv]: callers keep the cross-attention keys/values of the first step.
+decoder_model.onnx and decoder_with_past_model.onnx are the two exported graphs the merge is
+built from (Optimum's non-merged layout), the same nodes and weights; only the with-past file
+declares input_ids [batch_size, 1] and logits [batch_size, "1", vocab] as Optimum's does. As in
+Optimum's T5 export, the with-past graph has no encoder_hidden_states input and no
+present.{i}.encoder.* outputs.
 
     /usr/bin/python3 make_model.py                 # the committed fixture, in place
     /usr/bin/python3 make_model.py --check         # rebuild in a temp dir, compare bytes
@@ -25,8 +36,9 @@ shape [0, heads, 1, d_kv]: callers keep the cross-attention keys/values of the f
 
 Every build runs check_onnx.mjs (node, with onnxruntime-node and transformers.js resolved from
 --tjs-dir, default $TJS_DIR or /tmp/tjs) on the files in a temp dir before they are copied into
-place: ONNX vs torch (encoder, decoder without and with cache, step by step) and spiece.model vs
-tokenizer.json token ids on a few hundred strings. --skip-node skips that (not for commits).
+place: ONNX vs torch (encoder, decoder without and with cache, step by step), the split decoders
+vs the merged one (greedy, step by step) and spiece.model vs tokenizer.json token ids on a few
+hundred strings. --skip-node skips that (not for commits).
 
 Needs Debian's python3-torch, python3-onnx, python3-numpy and python3-sentencepiece (apt).
 """
@@ -56,7 +68,8 @@ N_EXTRA_IDS = 100  # T5's sentinel tokens <extra_id_0> .. <extra_id_99>
 OPSET = 14
 FILES = ["config.json", "generation_config.json", "spiece.model", "tokenizer.json",
          "tokenizer_config.json", "special_tokens_map.json",
-         "onnx/encoder_model.onnx", "onnx/decoder_model_merged.onnx"]
+         "onnx/encoder_model.onnx", "onnx/decoder_model_merged.onnx",
+         "onnx/decoder_model.onnx", "onnx/decoder_with_past_model.onnx"]
 
 # ---------------------------------------------------------------------------------------------
 # Corpus: sentences generated from these lists (seeded), plus German, French and Romanian lines so
@@ -689,6 +702,28 @@ def merge_decoders(no_past, with_past, c, present_shapes, past_shapes, input_inf
     return model
 
 
+def split_decoder(model, what, one_token=False):
+    """A copy of an exported decoder as its own file, Optimum's decoder_model.onnx or
+    decoder_with_past_model.onnx: the very graph that merge_decoders puts in the If branch. For
+    the decoder with past, Optimum exports decoder_input_ids with only the batch axis dynamic
+    (traced with one token, so the file says [batch_size, 1]) and names the logits' sequence axis
+    "1" (exporters/onnx/base.py, OnnxSeq2SeqConfigWithPast.outputs); the same here. The graph is
+    the one traced with a dynamic length, so only the declared shapes differ from the branch."""
+    s = onnx.ModelProto()
+    s.CopyFrom(model)
+    s.producer_name, s.producer_version = "webdemo make_model.py", "1"
+    s.doc_string = f"Random-weight T5ForConditionalGeneration {what} (webdemo test fixture)"
+    if one_token:
+        dim = next(i for i in s.graph.input if i.name == "input_ids").type.tensor_type.shape.dim[1]
+        dim.Clear()
+        dim.dim_value = 1
+        dim = next(o for o in s.graph.output if o.name == "logits").type.tensor_type.shape.dim[1]
+        dim.Clear()
+        dim.dim_param = "1"
+    onnx.checker.check_model(s)
+    return s
+
+
 def export_all(m, c, out):
     os.makedirs(os.path.join(out, "onnx"), exist_ok=True)
     V, H, D, L = c.vocab_size, c.num_heads, c.d_kv, c.num_decoder_layers
@@ -750,8 +785,13 @@ def export_all(m, c, out):
     input_infos = [("encoder_attention_mask", TensorProto.INT64, ["batch_size", "encoder_sequence_length"]),
                    ("input_ids", TensorProto.INT64, ["batch_size", "decoder_sequence_length"]),
                    ("encoder_hidden_states", TensorProto.FLOAT, ["batch_size", "encoder_sequence_length", c.d_model])]
+    # The two decoders as their own files too (copies: merge_decoders adds nodes to with_past).
+    split = {"decoder_model.onnx": split_decoder(no_past, "decoder without past"),
+             "decoder_with_past_model.onnx": split_decoder(with_past, "decoder with past", one_token=True)}
     merged = merge_decoders(no_past, with_past, c, present_shapes, past_shapes, input_infos)
     onnx.save(merged, os.path.join(out, "onnx", "decoder_model_merged.onnx"))
+    for name, model in split.items():
+        onnx.save(model, os.path.join(out, "onnx", name))
 
 
 # ---------------------------------------------------------------------------------------------
