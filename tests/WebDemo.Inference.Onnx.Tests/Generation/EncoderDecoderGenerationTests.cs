@@ -9,11 +9,32 @@ namespace WebDemo.Inference.Onnx.Tests.Generation;
 /// The generation engine on the repository's tiny random T5, token for token against what
 /// transformers.js generated from the same files (tests/models/t5-tiny-random/reference.json).
 /// </summary>
-public sealed class EncoderDecoderGenerationTests : IDisposable
+public sealed class EncoderDecoderGenerationTests(EncoderDecoderGenerationTests.TinyT5Sessions sessions)
+    : IClassFixture<EncoderDecoderGenerationTests.TinyT5Sessions>
 {
     private static readonly string ModelDir = TestPaths.TinyT5ModelDir;
-    private readonly InferenceSession _encoder = new(Path.Combine(ModelDir, "onnx", "encoder_model.onnx"));
-    private readonly InferenceSession _merged = new(Path.Combine(ModelDir, "onnx", "decoder_model_merged.onnx"));
+
+    /// <summary>The tiny T5's four graphs, loaded once for all the cases.</summary>
+    public sealed class TinyT5Sessions : IDisposable
+    {
+        public InferenceSession Encoder { get; } = new(Path.Combine(ModelDir, "onnx", "encoder_model.onnx"));
+        public InferenceSession Merged { get; } = new(Path.Combine(ModelDir, "onnx", "decoder_model_merged.onnx"));
+        public InferenceSession FirstStep { get; } = new(Path.Combine(ModelDir, "onnx", "decoder_model.onnx"));
+        public InferenceSession WithPast { get; } = new(Path.Combine(ModelDir, "onnx", "decoder_with_past_model.onnx"));
+
+        public void Dispose()
+        {
+            Encoder.Dispose();
+            Merged.Dispose();
+            FirstStep.Dispose();
+            WithPast.Dispose();
+        }
+    }
+
+    private readonly InferenceSession _encoder = sessions.Encoder;
+    private readonly InferenceSession _merged = sessions.Merged;
+    private readonly InferenceSession _firstStep = sessions.FirstStep;
+    private readonly InferenceSession _withPast = sessions.WithPast;
     private static readonly GenerationTokens Tokens = new(0, new HashSet<int> { 1 });
 
     public static TheoryData<string, string> Cases()
@@ -40,6 +61,29 @@ public sealed class EncoderDecoderGenerationTests : IDisposable
         var generated = Generate(ids, Settings(parameters), new EncoderDecoderGraphs(_encoder, _merged, null));
 
         Assert.Equal(expected, generated);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void The_split_decoder_generates_the_same_tokens_as_the_merged_one(string input, string setting)
+    {
+        var (ids, parameters, expected) = Case(input, setting);
+
+        var generated = Generate(ids, Settings(parameters), new EncoderDecoderGraphs(_encoder, _firstStep, _withPast));
+
+        Assert.Equal(expected, generated);
+    }
+
+    [Fact]
+    public void Beam_search_runs_on_the_real_graphs_and_one_beam_is_greedy()
+    {
+        var (ids, _, greedy) = Case("summarize_short", "greedy");
+        var graphs = new EncoderDecoderGraphs(_encoder, _merged, null);
+
+        Assert.Equal(greedy, Generate(ids, new GenerationSettings { MaxNewTokens = 20, NumBeams = 1 }, graphs));
+        var beams = Generate(ids, new GenerationSettings { MaxNewTokens = 20, NumBeams = 4, LengthPenalty = 2, EarlyStopping = true }, graphs);
+        Assert.InRange(beams.Count, 1, 20);
+        Assert.DoesNotContain(1, beams);
     }
 
     private static List<int> Generate(int[] ids, GenerationSettings settings, EncoderDecoderGraphs graphs)
@@ -78,10 +122,4 @@ public sealed class EncoderDecoderGenerationTests : IDisposable
 
     private static JsonElement Reference() =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(ModelDir, "reference.json"))).RootElement;
-
-    public void Dispose()
-    {
-        _encoder.Dispose();
-        _merged.Dispose();
-    }
 }
