@@ -9,10 +9,6 @@ using WebDemo.Inference.Onnx.ModelStore;
 
 namespace WebDemo.Inference.Onnx.Tokenization;
 
-/// <summary>One text as token ids, ready for a BERT-family encoder.</summary>
-/// <param name="Truncated">True when the text had more tokens than the model accepts and was cut.</param>
-internal sealed record EncodedText(int[] Ids, bool Truncated);
-
 /// <summary>
 /// A BERT-family (WordPiece) tokenizer built with Microsoft.ML.Tokenizers from the files a model
 /// repository ships: vocab.txt (or the vocabulary inside tokenizer.json) and the settings of
