@@ -36,8 +36,6 @@ public static class T5TokenizerReference
     /// <summary>Every text by its position (texts with tabs, newlines and lone spaces make poor test names).</summary>
     public static TheoryData<int> TextIndexes => new(Enumerable.Range(0, Data.Encoded.Length));
 
-    public static TheoryData<int> GeneratedIndexes => new(Enumerable.Range(0, Data.Generated.Length));
-
     /// <summary>Every id sequence with its decodes: the encoded texts' and the generated ones.</summary>
     public static IEnumerable<Generated> AllSequences =>
         Data.Encoded.Select(e => new Generated(e.Ids, e.Decoded, e.DecodedWithSpecial)).Concat(Data.Generated);

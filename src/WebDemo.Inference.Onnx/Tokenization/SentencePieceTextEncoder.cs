@@ -163,9 +163,9 @@ internal sealed class SentencePieceTextEncoder
             var model = ReadModel(snapshot, tokenizerJson, settings, specials);
             var added = AddedTokenList(tokenizerJson, settings, model);
             var pieces = AllPieces(model, added);
-            var specialTokens = added.Where(t => t.Special).Select(t => t.Content)
-                .Concat(TokenList(settings, "additional_special_tokens") ?? TokenList(specials, "additional_special_tokens") ?? [])
-                .ToHashSet(StringComparer.Ordinal);
+            var additional = TokenizerSettings.TokenList(settings, "additional_special_tokens")
+                ?? TokenizerSettings.TokenList(specials, "additional_special_tokens") ?? [];
+            var specialTokens = added.Where(t => t.Special).Select(t => t.Content).Concat(additional).ToHashSet(StringComparer.Ordinal);
             var addedTokens = new AddedTokens(added);
 
             var tokenizer = SentencePieceTokenizer.Create(new MemoryStream(model.Bytes), addBeginningOfSentence: false,
@@ -176,10 +176,10 @@ internal sealed class SentencePieceTextEncoder
                 stripLeadingSpace: preTokenization.Prepend != PrependScheme.Never,
                 cleanUpSpaces: settings?.BoolOrNull("clean_up_tokenization_spaces") ?? true);
 
-            var endOfSentence = IdOf(Token(settings, specials, "eos_token"), addedTokens, pieces) ?? model.EndOfSentenceId;
+            var endOfSentence = IdOf(TokenizerSettings.Token(settings, specials, "eos_token"), addedTokens, pieces) ?? model.EndOfSentenceId;
             if (endOfSentence < 0)
                 throw new InvalidDataException("the tokenizer has no end-of-sequence token (eos_token)");
-            var padding = IdOf(Token(settings, specials, "pad_token"), addedTokens, pieces) ?? model.PaddingId;
+            var padding = IdOf(TokenizerSettings.Token(settings, specials, "pad_token"), addedTokens, pieces) ?? model.PaddingId;
 
             // model_max_length is sometimes a huge sentinel (1e30) meaning "none given".
             var configured = settings?.DoubleOrNull("model_max_length") is { } value and > 0 and < 1e6 ? (int)value : 512;
@@ -218,9 +218,9 @@ internal sealed class SentencePieceTextEncoder
                 var type = id == unknownId ? PieceType.Unknown : specialContents.Contains(piece) ? PieceType.Control : PieceType.Normal;
                 return new VocabularyPiece(piece, entry[1].GetSingle(), type);
             }).ToList();
-            int IdOfPiece(string? token) => token is null ? -1 : pieces.FindIndex(p => p.Piece == token);
-            return SentencePieceModel.FromPieces(pieces, unknownId,
-                IdOfPiece(Token(settings, specials, "eos_token") ?? "</s>"), IdOfPiece(Token(settings, specials, "pad_token") ?? "<pad>"),
+            int IdOfPiece(string name, string fallback) =>
+                pieces.FindIndex(p => p.Piece == (TokenizerSettings.Token(settings, specials, name) ?? fallback));
+            return SentencePieceModel.FromPieces(pieces, unknownId, IdOfPiece("eos_token", "</s>"), IdOfPiece("pad_token", "<pad>"),
                 json.BoolOrNull("byte_fallback") ?? false);
         }
         throw new InferenceException(InferenceErrorKind.ModelNotFound,
@@ -329,25 +329,6 @@ internal sealed class SentencePieceTextEncoder
                 $"The tokenizer of '{snapshot.RepoId}' has a normalizer this app does not implement ({other})."),
         };
     }
-
-    // Special tokens are either "</s>" or {"content": "</s>", ...}.
-    private static string? Token(JsonElement? settings, JsonElement? specials, string name)
-    {
-        foreach (var source in new[] { settings, specials })
-        {
-            if (source?.StringOrNull(name) is { } plain)
-                return plain;
-            if (source?.Member(name)?.StringOrNull("content") is { } content)
-                return content;
-        }
-        return null;
-    }
-
-    private static IEnumerable<string>? TokenList(JsonElement? source, string name) =>
-        source?.Member(name) is { ValueKind: JsonValueKind.Array } list
-            ? list.EnumerateArray().Select(t => t.ValueKind == JsonValueKind.String ? t.GetString() : t.StringOrNull("content"))
-                .OfType<string>()
-            : null;
 
     /// <summary>Finds added tokens in text as transformers.js's splitter does: leftmost, and the longest there.</summary>
     private sealed class AddedTokens

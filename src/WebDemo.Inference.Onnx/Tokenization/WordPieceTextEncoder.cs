@@ -94,11 +94,11 @@ internal sealed partial class WordPieceTextEncoder
             ApplyBasicTokenization = settings?.BoolOrNull("do_basic_tokenize") ?? true,
             PreTokenizer = new RegexPreTokenizer(BertPreTokenizerPattern(), null),
             SplitOnSpecialTokens = true,
-            UnknownToken = Token(settings, specials, "unk_token") ?? "[UNK]",
-            ClassificationToken = Token(settings, specials, "cls_token") ?? "[CLS]",
-            SeparatorToken = Token(settings, specials, "sep_token") ?? "[SEP]",
-            PaddingToken = Token(settings, specials, "pad_token") ?? "[PAD]",
-            MaskingToken = Token(settings, specials, "mask_token") ?? "[MASK]",
+            UnknownToken = TokenizerSettings.Token(settings, specials, "unk_token") ?? "[UNK]",
+            ClassificationToken = TokenizerSettings.Token(settings, specials, "cls_token") ?? "[CLS]",
+            SeparatorToken = TokenizerSettings.Token(settings, specials, "sep_token") ?? "[SEP]",
+            PaddingToken = TokenizerSettings.Token(settings, specials, "pad_token") ?? "[PAD]",
+            MaskingToken = TokenizerSettings.Token(settings, specials, "mask_token") ?? "[MASK]",
         };
 
         BertTokenizer tokenizer;
@@ -136,20 +136,6 @@ internal sealed partial class WordPieceTextEncoder
 
     private static bool? LowerCaseFromTokenizerJson(ModelSnapshot snapshot) =>
         snapshot.ReadJson("tokenizer.json")?.Member("normalizer")?.BoolOrNull("lowercase");
-
-    // Special tokens are either "[CLS]" or {"content": "[CLS]", ...}.
-    private static string? Token(JsonElement? settings, JsonElement? specials, string name)
-    {
-        foreach (var source in new[] { settings, specials })
-        {
-            if (source?.StringOrNull(name) is { } plain)
-                return plain;
-            if (source?.Member(name)?.StringOrNull("content") is { } content)
-                return content;
-        }
-        return null;
-    }
-
 
     /// <summary>
     /// The pre-tokenization rule of transformers' BERT tokenizer: white space separates words and
