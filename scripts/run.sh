@@ -93,7 +93,8 @@ if [ -n "$use_hub" ]; then
     hub_url="http://127.0.0.1:$hub_port"
     hub_log=$artifacts/localhub.log
     dotnet "$artifacts/localhub/WebDemo.LocalHub.dll" --urls "$hub_url" \
-        --repo "webdemo/distilbert-tiny-sst2=$shared/models/sentiment" >"$hub_log" 2>&1 &
+        --repo "webdemo/distilbert-tiny-sst2=$shared/models/sentiment" \
+        --repo "webdemo/t5-tiny-random=$root/tests/models/t5-tiny-random" >"$hub_log" 2>&1 &
     hub_pid=$!
     pids+=("$hub_pid")
     # Not a job of this shell any more: if it crashes, bash prints no "Aborted" line of its own.
@@ -114,6 +115,10 @@ if [ -n "$use_hub" ]; then
     export Cloud__HubUrl=${Cloud__HubUrl:-https://huggingface.co}
     export LocalModels__Models__0__Id=webdemo/distilbert-tiny-sst2
     export LocalModels__Models__0__Dtype=fp32
+    # No pretrained T5 can be fetched here: summarization and translation run the repository's
+    # tiny random-weight T5, which shows the whole pipeline working but writes meaningless text.
+    export LocalModels__Models__1__Id=webdemo/t5-tiny-random
+    export LocalModels__Models__2__Id=webdemo/t5-tiny-random
     echo "Local models from $shared/models, served at $HF_ENDPOINT"
 fi
 

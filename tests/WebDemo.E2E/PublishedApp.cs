@@ -60,6 +60,8 @@ public sealed class PublishedApp : IAsyncLifetime
         start.Environment["HF_ENDPOINT"] = Hub.Url;
         start.Environment["LocalModels__Models__0__Id"] = TestPaths.SentimentRepoId;
         start.Environment["LocalModels__Models__0__Dtype"] = "fp32";
+        start.Environment["LocalModels__Models__1__Id"] = TestPaths.T5RepoId; // summarization
+        start.Environment["LocalModels__Models__2__Id"] = TestPaths.T5RepoId; // translation
         start.Environment["HF_TOKEN"] = Token;
         start.Environment["Cloud__RouterUrl"] = Router.Url;
         start.Environment["Cloud__HubUrl"] = Router.Url;

@@ -32,7 +32,7 @@ public sealed class LoopbackHub : IAsyncDisposable
     }
 
     public static Task<LoopbackHub> StartAsync() =>
-        StartAsync([new LocalRepo(TestPaths.SentimentRepoId, SentimentModel.Current.Dir)]);
+        StartAsync([new LocalRepo(TestPaths.SentimentRepoId, SentimentModel.Current.Dir), new LocalRepo(TestPaths.T5RepoId, TestPaths.TinyT5ModelDir)]);
 
     public static async Task<LoopbackHub> StartAsync(IEnumerable<LocalRepo> repos)
     {

@@ -24,6 +24,9 @@ public static class TestPaths
     /// <summary>The repository's own tiny random-weight DistilBERT classifier (tests/models), there on every clone.</summary>
     public static string TinySentimentModelDir => Path.Combine(RepoRoot, "tests", "models", "distilbert-tiny-random");
 
+    /// <summary>The Hub id the tests serve the tiny T5 under (summarization and translation).</summary>
+    public const string T5RepoId = "webdemo/t5-tiny-random";
+
     /// <summary>The repository's tiny random-weight T5 (tests/models/t5-tiny-random, made by its own script).</summary>
     public static string TinyT5ModelDir => Path.Combine(RepoRoot, "tests", "models", "t5-tiny-random");
 

@@ -44,6 +44,10 @@ public sealed class TestSettings
         return this;
     }
 
+    /// <summary>The tiny T5 as the local summarization (index 1) and translation (index 2) model, as the app's own configuration places them.</summary>
+    public TestSettings LocalT5() =>
+        LocalModel(TestPaths.T5RepoId, "summarization", index: 1).LocalModel(TestPaths.T5RepoId, "translation", index: 2);
+
     /// <summary>The cloud is <paramref name="url"/> (a <see cref="FakeRouter"/>), for tasks and provider mappings alike; retries start after 10 ms.</summary>
     public TestSettings Router(string url)
     {

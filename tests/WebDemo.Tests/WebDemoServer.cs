@@ -42,6 +42,7 @@ public sealed class WebDemoServer : IAsyncLifetime
         var settings = new TestSettings()
             .Hub(Hub.Url, Path.Combine(_home.Path, "hub"))
             .LocalModel(TestPaths.SentimentRepoId, preload: true)
+            .LocalT5()
             .Router(Router.Url)
             .Token(Token)
             .Set("TextClassification:MaxInputs", "8")

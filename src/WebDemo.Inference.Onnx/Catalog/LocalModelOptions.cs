@@ -28,6 +28,12 @@ public sealed class LocalModelEntry
     /// <summary>Download and load at start, so the first visitor does not wait; /readyz waits for it.</summary>
     public bool Preload { get; set; }
 
+    /// <summary>
+    /// Encoder-decoder models: load <c>decoder_model</c> + <c>decoder_with_past_model</c> instead of
+    /// Optimum's default <c>decoder_model_merged</c> (for repositories that ship only the pair).
+    /// </summary>
+    public bool SplitDecoder { get; set; }
+
     public bool HasKnownDtype => DtypeSuffixes.ContainsKey(Dtype);
 
     /// <summary>

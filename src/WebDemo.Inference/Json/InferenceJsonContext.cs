@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using WebDemo.Inference.Tasks.Chat;
+using WebDemo.Inference.Tasks.Generation;
 using WebDemo.Inference.Tasks.TextClassification;
 
 namespace WebDemo.Inference.Json;
@@ -17,6 +18,9 @@ namespace WebDemo.Inference.Json;
 [JsonSerializable(typeof(TextClassificationInput))]
 [JsonSerializable(typeof(IReadOnlyList<IReadOnlyList<LabelScore>>))]
 [JsonSerializable(typeof(IReadOnlyList<LabelScore>))]
+[JsonSerializable(typeof(TextToTextInput))]
+[JsonSerializable(typeof(IReadOnlyList<SummaryAnswer>))]
+[JsonSerializable(typeof(IReadOnlyList<TranslationAnswer>))]
 [JsonSerializable(typeof(ChatCompletionRequest))]
 [JsonSerializable(typeof(ChatCompletion))]
 [JsonSerializable(typeof(OpenAIError))]

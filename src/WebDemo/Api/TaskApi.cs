@@ -23,6 +23,8 @@ internal static class TaskApi
         app.MapPost("/models/{org}/{name}", ByModelAsync).DisableAntiforgery();
         app.MapPost("/{provider}/models/{org}/{name}", ByModelAsync).DisableAntiforgery();
         app.MapPost("/models/{org}/{name}/pipeline/{task}", ByTaskAsync).DisableAntiforgery();
+        // As the router has it for hf-inference: /hf-inference/models/{id}/pipeline/{task}.
+        app.MapPost("/{provider}/models/{org}/{name}/pipeline/{task}", ByTaskAsync).DisableAntiforgery();
     }
 
     /// <summary>Endpoints of a feature's own (a wire format that is not the HF API's, such as OpenAI's), mapped with the rest.</summary>

@@ -1,5 +1,7 @@
 using MudBlazor.Services;
 using WebDemo.Features.Chat;
+using WebDemo.Features.Summarization;
+using WebDemo.Features.Translation;
 using WebDemo.Features.TextClassification;
 using WebDemo.Hubs;
 
@@ -25,6 +27,8 @@ public static class WebDemoRegistration
         services.Configure<LoggerFilterOptions>(filters => filters.AddFilter(InferenceHub.DispatcherLogCategory, LogLevel.Critical));
 
         services.AddTextClassificationFeature(configuration);
+        services.AddSummarizationFeature(configuration);
+        services.AddTranslationFeature(configuration);
         services.AddChatFeature(configuration);
         return services;
     }

@@ -4,12 +4,23 @@ using WebDemo.Inference.Streaming;
 
 namespace WebDemo.Components.Shared;
 
+/// <summary>What a component shows of a run: its items, state, messages and provenance.</summary>
+public interface ITaskRunView<TItem>
+{
+    IReadOnlyList<TItem> Items { get; }
+    bool Running { get; }
+    ProgressInfo? Progress { get; }
+    Provenance? Provenance { get; }
+    string? Error { get; }
+    string? Notice { get; }
+}
+
 /// <summary>
 /// The state of one run of a task on a page, out of the markup: start, stop, progress, the
 /// items as they stream in, the error or notice, and the provenance. A page is then mostly
 /// markup over this; a comparison is several of these side by side.
 /// </summary>
-internal sealed class TaskRun<TItem> : IDisposable
+internal sealed class TaskRun<TItem> : ITaskRunView<TItem>, IDisposable
 {
     private readonly List<TItem> _items = [];
     private CancellationTokenSource? _cts;

@@ -1,0 +1,181 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using WebDemo.Inference.Errors;
+using WebDemo.Inference.Onnx.Catalog;
+using WebDemo.Inference.Onnx.Generation;
+using WebDemo.Inference.Onnx.ModelStore;
+using WebDemo.Inference.Onnx.Runtime;
+using WebDemo.Inference.Onnx.Tokenization;
+using WebDemo.Inference.Streaming;
+using WebDemo.Inference.Tasks.Generation;
+
+namespace WebDemo.Inference.Onnx.Tasks.TextToText;
+
+/// <summary>
+/// An encoder-decoder model (T5) on ONNX Runtime, shared by every request: the graphs and the
+/// tokenizer are loaded once; each request gets its own cache (<see cref="EncoderDecoderState"/>)
+/// and its own incremental decoder, so the text streams in whole words as the tokens come.
+/// </summary>
+internal sealed class TextToTextModel : ILocalModel
+{
+    private readonly EncoderDecoderGraphs _graphs;
+    private readonly SentencePieceTextEncoder _tokenizer;
+
+    private TextToTextModel(ModelSnapshot snapshot, EncoderDecoderGraphs graphs, SentencePieceTextEncoder tokenizer, TextToTextConfig config)
+    {
+        Snapshot = snapshot;
+        _graphs = graphs;
+        _tokenizer = tokenizer;
+        Config = config;
+    }
+
+    public ModelSnapshot Snapshot { get; }
+
+    public TextToTextConfig Config { get; }
+
+    /// <summary>The most input tokens the model reads; longer input is truncated.</summary>
+    public int MaxInputTokens => _tokenizer.MaxLength;
+
+    /// <summary>
+    /// The files to fetch: the merged decoder (Optimum's default, one graph), or with
+    /// <paramref name="splitDecoder"/> the decoder and decoder_with_past pair.
+    /// </summary>
+    public static IReadOnlyList<ModelFile> FilesFor(LocalModelEntry entry, bool splitDecoder) =>
+    [
+        new("config.json"), new("generation_config.json", Required: false), .. SentencePieceTextEncoder.Files,
+        new(entry.OnnxFile("encoder_model")),
+        .. splitDecoder
+            ? new[] { new ModelFile(entry.OnnxFile("decoder_model")), new ModelFile(entry.OnnxFile("decoder_with_past_model")) }
+            : [new ModelFile(entry.OnnxFile("decoder_model_merged"))],
+    ];
+
+    public static TextToTextModel Load(ModelSnapshot snapshot, LocalModelEntry entry, bool splitDecoder, OnnxSessionFactory sessions)
+    {
+        var config = TextToTextConfig.Load(snapshot);
+        var tokenizer = SentencePieceTextEncoder.Load(snapshot);
+        var encoder = sessions.Create(snapshot, entry.OnnxFile("encoder_model"));
+        var graphs = splitDecoder
+            ? new EncoderDecoderGraphs(encoder, sessions.Create(snapshot, entry.OnnxFile("decoder_model")), sessions.Create(snapshot, entry.OnnxFile("decoder_with_past_model")))
+            : new EncoderDecoderGraphs(encoder, sessions.Create(snapshot, entry.OnnxFile("decoder_model_merged")), null);
+        return new TextToTextModel(snapshot, graphs, tokenizer, config);
+    }
+
+    /// <summary>
+    /// Generates for one input: the preset's prefix is put before the text, and the preset's
+    /// defaults apply where the request sets nothing. Greedy and sampling stream the text as
+    /// words complete; beam search reports its steps as progress and sends the text at the end.
+    /// </summary>
+    /// <param name="maxNewTokens">The server's cap; the model's own defaults are held to it too.</param>
+    public async IAsyncEnumerable<InferenceUpdate<GeneratedText>> GenerateAsync(
+        TaskPreset? preset, string input, GenerationParameters requested, int maxNewTokens,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var encoded = _tokenizer.Encode((preset?.Prefix ?? "") + input);
+        var settings = Settings(requested.Over(preset?.Defaults).Over(Config.Defaults), maxNewTokens);
+        var updates = Channel.CreateUnbounded<InferenceUpdate<GeneratedText>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // The model runs on a pool thread, step by step; the stream hands each piece on as it comes.
+        var producer = Task.Run(() =>
+        {
+            try
+            {
+                Produce(encoded, settings, updates.Writer, stop.Token);
+                updates.Writer.TryComplete();
+            }
+            catch (Exception ex) when (ex is InferenceException or OperationCanceledException)
+            {
+                updates.Writer.TryComplete(ex);
+            }
+            catch (Exception ex)
+            {
+                updates.Writer.TryComplete(new InferenceException(InferenceErrorKind.BackendFailed,
+                    $"{Snapshot.RepoId} failed while generating: {ex.Message}", ex));
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            await foreach (var update in updates.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                yield return update;
+        }
+        finally
+        {
+            // A caller that stops reading stops the model within one step.
+            await stop.CancelAsync().ConfigureAwait(false);
+            await producer.ConfigureAwait(false);
+        }
+    }
+
+    private void Produce(EncodedText encoded, GenerationSettings settings, ChannelWriter<InferenceUpdate<GeneratedText>> writer, CancellationToken cancellationToken)
+    {
+        var tokens = new GenerationTokens(Config.DecoderStartId, Config.EosIds);
+        var decoder = _tokenizer.CreateIncrementalDecoder();
+        using var state = new EncoderDecoderState(_graphs, encoded.Ids, Config.DecoderStartId, Config.VocabSize);
+        var first = true;
+        var pending = 0; // tokens whose text the decoder still holds back (an unfinished word)
+
+        void Send(string text, int count)
+        {
+            writer.TryWrite(InferenceUpdate<GeneratedText>.ForPartial(first
+                ? new GeneratedText(text, count, encoded.Ids.Length, encoded.Truncated)
+                : new GeneratedText(text, count)));
+            first = false;
+        }
+
+        foreach (var step in TokenGenerator.Generate(state, settings, tokens, cancellationToken))
+        {
+            if (step.Final is { } final)
+            {
+                var text = string.Concat(final.Select(decoder.Add)) + decoder.Flush();
+                Send(text, final.Count);
+                return;
+            }
+            if (step.Token is { } token)
+            {
+                pending++;
+                var text = decoder.Add(token);
+                if (text.Length > 0)
+                {
+                    Send(text, pending);
+                    pending = 0;
+                }
+                continue;
+            }
+            writer.TryWrite(InferenceUpdate<GeneratedText>.ForProgress(new ProgressInfo("beam-search",
+                $"Searching {settings.NumBeams} beams: step {step.Step} of at most {settings.MaxNewTokens}…", (double)step.Step / settings.MaxNewTokens)));
+        }
+        var rest = decoder.Flush();
+        if (rest.Length > 0 || pending > 0 || first)
+            Send(rest, pending);
+    }
+
+    /// <summary>The engine's settings from HF parameters: for an encoder-decoder, max_length and min_length count the start token.</summary>
+    internal static GenerationSettings Settings(GenerationParameters p, int maxNewTokens)
+    {
+        var max = p.MaxNewTokens ?? (p.MaxLength - 1) ?? 256;
+        var min = p.MinNewTokens ?? (p.MinLength - 1) ?? 0;
+        var defaults = new GenerationSettings();
+        return new GenerationSettings
+        {
+            MaxNewTokens = Math.Clamp(max, 1, maxNewTokens),
+            MinNewTokens = Math.Clamp(min, 0, Math.Clamp(max, 1, maxNewTokens)),
+            DoSample = p.DoSample ?? false,
+            Temperature = p.Temperature ?? defaults.Temperature,
+            TopK = p.TopK ?? defaults.TopK,
+            TopP = p.TopP ?? defaults.TopP,
+            RepetitionPenalty = p.RepetitionPenalty ?? defaults.RepetitionPenalty,
+            NoRepeatNgramSize = p.NoRepeatNgramSize ?? 0,
+            NumBeams = p.NumBeams ?? 1,
+            LengthPenalty = p.LengthPenalty ?? defaults.LengthPenalty,
+            EarlyStopping = p.EarlyStopping ?? false,
+            Seed = p.Seed,
+        };
+    }
+
+    public void Dispose()
+    {
+        _graphs.Encoder.Dispose();
+        _graphs.Decoder.Dispose();
+        _graphs.DecoderWithPast?.Dispose();
+    }
+}
