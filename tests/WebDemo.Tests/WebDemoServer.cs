@@ -14,11 +14,20 @@ namespace WebDemo.Tests;
 public sealed class WebDemoServer : IAsyncLifetime
 {
     private readonly TempDirectory _home = new();
+    private readonly IReadOnlyDictionary<string, string?> _settings;
     private WebApplicationFactory<Program>? _factory;
 
     public const string ChatModel = "org/chat";
     public const string CloudModel = "org/sentiment";
     public const string Token = "hf_server_fixture_token";
+
+    public WebDemoServer()
+        : this(new Dictionary<string, string?>())
+    {
+    }
+
+    /// <summary>A server of a test's own, with these settings over the usual ones.</summary>
+    internal WebDemoServer(IReadOnlyDictionary<string, string?> settings) => _settings = settings;
 
     public LoopbackHub Hub { get; private set; } = null!;
 
@@ -47,7 +56,8 @@ public sealed class WebDemoServer : IAsyncLifetime
             .Token(Token)
             .Set("TextClassification:MaxInputs", "8")
             .Set("TextClassification:CloudModel", CloudModel)
-            .Set("Chat:DefaultModel", ChatModel);
+            .Set("Chat:DefaultModel", ChatModel)
+            .Set(_settings);
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseUrls("http://127.0.0.1:0");

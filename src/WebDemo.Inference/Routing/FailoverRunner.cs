@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Streaming;
+using WebDemo.Inference.Telemetry;
 
 namespace WebDemo.Inference.Routing;
 
@@ -10,17 +11,21 @@ namespace WebDemo.Inference.Routing;
 /// fails before any output moves on to the next, unless the error is one another provider cannot
 /// fix (bad input, bad token). Once output has reached the caller, a failure ends the stream
 /// with an honest error rather than starting again elsewhere, so nothing already shown is lost or
-/// repeated. The final update records every attempt.
+/// repeated. The final update records every attempt; the call and each attempt are also recorded
+/// as spans and metrics (<see cref="InferenceTelemetry"/>).
 /// </summary>
 internal static class FailoverRunner
 {
+    /// <param name="task">The task's name (its HF task name), for the telemetry.</param>
     public static async IAsyncEnumerable<InferenceUpdate<T>> RunAsync<TBackend, T>(
+        string task,
         IReadOnlyList<ChainLink<TBackend>> chain,
         Func<ChainLink<TBackend>, CancellationToken, IAsyncEnumerable<InferenceUpdate<T>>> call,
         Func<T, (int In, int Out)> tokens,
         [EnumeratorCancellation] CancellationToken cancellationToken,
         Func<T, string?>? servedBy = null)
     {
+        using var telemetry = InferenceTelemetry.StartCall(task);
         var clock = Stopwatch.StartNew();
         var attempts = new List<Attempt>();
         InferenceException? lastError = null;
@@ -34,6 +39,7 @@ internal static class FailoverRunner
             var produced = false;
             string? answeredBy = null; // the provider the router says served it, when it says (x-inference-provider)
             InferenceException? failure = null;
+            using var attempt = InferenceTelemetry.StartAttempt(telemetry, task, link.Provider, link.Model, link.Device);
 
             await using var updates = call(link, cancellationToken).GetAsyncEnumerator(cancellationToken);
             while (true)
@@ -41,6 +47,7 @@ internal static class FailoverRunner
                 InferenceUpdate<T> update;
                 try
                 {
+                    attempt.Enter();
                     if (!await updates.MoveNextAsync().ConfigureAwait(false))
                         break;
                     update = updates.Current;
@@ -50,9 +57,15 @@ internal static class FailoverRunner
                     failure = ex;
                     break;
                 }
+                catch (Exception ex)
+                {
+                    attempt.Threw(ex);
+                    throw;
+                }
                 if (update.Kind == UpdateKind.Partial && update.Partial is { } item)
                 {
                     firstResultMs ??= clock.Elapsed.TotalMilliseconds;
+                    attempt.FirstResult();
                     var (itemIn, itemOut) = tokens(item);
                     tokensIn += itemIn;
                     tokensOut += itemOut;
@@ -66,7 +79,9 @@ internal static class FailoverRunner
             if (failure is null)
             {
                 attempts.Add(new Attempt(link.Provider, "ok", linkClock.Elapsed.TotalMilliseconds));
+                attempt.Succeeded(tokensIn, tokensOut);
                 var provider = answeredBy is not null && answeredBy != link.Provider ? $"{link.Provider} → {answeredBy}" : link.Provider;
+                telemetry.Served(provider, link.Model, attempts.Count);
                 yield return InferenceUpdate<T>.ForFinal(new Provenance(provider, link.Model, link.Device,
                     firstResultMs, clock.Elapsed.TotalMilliseconds, attempts,
                     TokensIn: tokensIn > 0 ? tokensIn : null, TokensOut: tokensOut > 0 ? tokensOut : null));
@@ -75,14 +90,18 @@ internal static class FailoverRunner
 
             attempts.Add(new Attempt(link.Provider, failure.Kind == InferenceErrorKind.ProviderDown ? "skipped" : "failed",
                 linkClock.Elapsed.TotalMilliseconds, failure.Status, failure.Message));
+            attempt.Failed(failure.Kind);
             lastError = failure;
             if (produced || !failure.CanFailOver || ReferenceEquals(link, chain[^1]))
                 break;
+            attempt.FailingOver();
             yield return InferenceUpdate<T>.ForProgress(new ProgressInfo("failover",
                 $"{link.Provider} failed ({failure.Message}); trying the next provider…"));
         }
 
-        throw WithAttempts(lastError ?? new InferenceException(InferenceErrorKind.ModelUnavailable, "No provider can serve this model."), attempts);
+        var error = WithAttempts(lastError ?? new InferenceException(InferenceErrorKind.ModelUnavailable, "No provider can serve this model."), attempts);
+        telemetry.Failed(error.Kind, attempts.Count);
+        throw error;
     }
 
     /// <summary>The last error, saying what was tried before it when there was more than one attempt.</summary>

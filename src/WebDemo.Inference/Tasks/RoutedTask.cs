@@ -115,7 +115,7 @@ internal abstract class RoutedTask<TRequest, TCall, TItem>(
                 await cloud!.ProvidersAsync(model, cancellationToken).ConfigureAwait(false),
                 p => cloud.Create(p, model), local, cloud.RouterChoice(model));
 
-        await foreach (var update in FailoverRunner.RunAsync(chain,
+        await foreach (var update in FailoverRunner.RunAsync(Name, chain,
             (link, ct) => RunLinkAsync(request, link, ct),
             Tokens, cancellationToken, ServedBy).ConfigureAwait(false))
         {

@@ -23,6 +23,7 @@ public static class WebDemoRegistration
             .ValidateOnStart();
         services.AddSingleton<ClientRateLimits>();
         services.AddScoped<PageAdmission>();
+        services.AddWebDemoTelemetry(configuration);
         // The hub logs its calls' errors itself, each at its level (see InferenceHub).
         services.Configure<LoggerFilterOptions>(filters => filters.AddFilter(InferenceHub.DispatcherLogCategory, LogLevel.Critical));
 

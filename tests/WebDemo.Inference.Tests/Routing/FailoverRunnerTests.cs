@@ -81,6 +81,7 @@ public class FailoverRunnerTests
         CancellationToken cancellationToken = default,
         Func<Item, string?>? servedBy = null) =>
         FailoverRunner.RunAsync<Backend, Item>(
+            "test-task",
             chain,
             (link, ct) => link.Backend.Run(ct),
             item => (item.In, item.Out),
