@@ -21,6 +21,7 @@ public static class WebDemoRegistration
             .ValidateOnStart();
         services.AddSingleton<ClientRateLimits>();
         services.AddScoped<PageAdmission>();
+        services.AddScoped<BrowserIdentity>();
         // The hub logs its calls' errors itself, each at its level (see InferenceHub).
         services.Configure<LoggerFilterOptions>(filters => filters.AddFilter(InferenceHub.DispatcherLogCategory, LogLevel.Critical));
 
