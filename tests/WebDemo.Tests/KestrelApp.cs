@@ -6,28 +6,30 @@ using WebDemo.TestSupport;
 namespace WebDemo.Tests;
 
 /// <summary>
-/// The app on a real loopback port with a test's own settings, light to start: the Hub is offline
-/// with nothing cached (no model is fetched or preloaded) and the data folder is a temporary one.
-/// For what one configuration shows; <see cref="WebDemoServer"/> is the shared server with a model.
+/// The app on a real loopback port with a test's own settings, light to start unless they say
+/// otherwise: the Hub is offline with nothing cached (no model is fetched or preloaded), the data
+/// folder a temporary one, and every log line is kept, at Trace. <see cref="WebDemoServer"/> is the
+/// shared one with a model and a cloud.
 /// </summary>
 public sealed class KestrelApp : IAsyncDisposable
 {
     private readonly TempDirectory _home = new();
     private readonly WebApplicationFactory<Program> _factory;
 
-    private KestrelApp(Action<TestSettings> configure)
+    private KestrelApp(Action<TestSettings, string> configure)
     {
         var settings = new TestSettings()
             .Hub("http://127.0.0.1:9", Path.Combine(_home.Path, "hub"), offline: true)
             .LocalModel(TestPaths.SentimentRepoId)
             .Set("Data:Folder", DataFolder);
-        configure(settings);
+        configure(settings, _home.Path);
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseUrls("http://127.0.0.1:0");
             foreach (var (key, value) in settings.Values)
                 web.UseSetting(key, value);
-            web.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
+            web.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace)
+                .AddFilter("System.Net.Http.HttpClient", LogLevel.Trace)); // request headers are logged at Trace
         });
         _factory.UseKestrel();
         _factory.StartServer();
@@ -35,7 +37,10 @@ public sealed class KestrelApp : IAsyncDisposable
     }
 
     /// <summary>Starts the app with the settings <paramref name="configure"/> adds.</summary>
-    public static KestrelApp Start(Action<TestSettings>? configure = null) => new(configure ?? (_ => { }));
+    public static KestrelApp Start(Action<TestSettings>? configure = null) => new((settings, _) => configure?.Invoke(settings));
+
+    /// <summary>Starts the app with the settings <paramref name="configure"/> adds, given the app's temporary folder (for a model cache, say).</summary>
+    public static KestrelApp Start(Action<TestSettings, string> configure) => new(configure);
 
     public string BaseUrl { get; }
 

@@ -1,5 +1,6 @@
 using MudBlazor.Services;
 using WebDemo.Features.Chat;
+using WebDemo.Features.Flagging;
 using WebDemo.Features.TextClassification;
 using WebDemo.Hubs;
 
@@ -22,11 +23,13 @@ public static class WebDemoRegistration
         services.AddSingleton<ClientRateLimits>();
         services.AddScoped<PageAdmission>();
         services.AddScoped<BrowserIdentity>();
+        services.AddOperatorAccess(configuration);
         // The hub logs its calls' errors itself, each at its level (see InferenceHub).
         services.Configure<LoggerFilterOptions>(filters => filters.AddFilter(InferenceHub.DispatcherLogCategory, LogLevel.Critical));
 
         services.AddTextClassificationFeature(configuration);
         services.AddChatFeature(configuration);
+        services.AddFlaggingFeature(configuration);
         return services;
     }
 }

@@ -4,17 +4,11 @@ using Microsoft.Net.Http.Headers;
 namespace WebDemo.Tests.Hosting;
 
 /// <summary>The anonymous browser id: set once by the first page, HttpOnly and SameSite=Lax, never on API calls.</summary>
-public sealed class BrowserIdsTests : IAsyncLifetime
+public sealed class BrowserIdsTests : IAsyncDisposable
 {
-    private KestrelApp _app = null!;
+    private readonly KestrelApp _app = KestrelApp.Start();
 
-    public Task InitializeAsync()
-    {
-        _app = KestrelApp.Start();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 
     private static HttpRequestMessage Page(string? cookie = null)
     {
