@@ -22,6 +22,9 @@ public sealed class PublishedApp : IAsyncLifetime
     /// <summary>A token the app really uses (cloud calls go to <see cref="Router"/>); it must appear nowhere.</summary>
     public const string Token = "hf_E2eCanary4d2a9b8c1f";
 
+    /// <summary>The operator token the app is given (the operator endpoints are on).</summary>
+    public const string OperatorToken = "op_E2eOperator7c3e1a9b";
+
     /// <summary>The cloud model the fake router maps to hf-inference and prov-b.</summary>
     public const string CloudModel = "org/sentiment";
 
@@ -70,6 +73,8 @@ public sealed class PublishedApp : IAsyncLifetime
         // The tests share one app: a breaker opened by one must not skip providers in another (it has its own tests).
         start.Environment["Cloud__CircuitBreaker__MinimumThroughput"] = "1000";
         start.Environment["TextClassification__CloudModel"] = CloudModel;
+        start.Environment["Data__Folder"] = Path.Combine(_home.Path, "data");
+        start.Environment["Operator__Token"] = OperatorToken;
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
@@ -89,11 +94,11 @@ public sealed class PublishedApp : IAsyncLifetime
     }
 
     /// <summary>A new page, once the Blazor circuit runs it (typing before then would be lost).</summary>
-    public async Task<IPage> OpenAsync(string path, bool dark = false)
+    public async Task<IPage> OpenAsync(string path, bool dark = false, int width = 1280, int height = 860)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            ViewportSize = new ViewportSize { Width = 1280, Height = 860 },
+            ViewportSize = new ViewportSize { Width = width, Height = height },
             ColorScheme = dark ? ColorScheme.Dark : ColorScheme.Light,
         });
         var page = await context.NewPageAsync();
