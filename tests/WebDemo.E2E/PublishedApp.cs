@@ -22,6 +22,9 @@ public sealed class PublishedApp : IAsyncLifetime
     /// <summary>A token the app really uses (cloud calls go to <see cref="Router"/>); it must appear nowhere.</summary>
     public const string Token = "hf_E2eCanary4d2a9b8c1f";
 
+    /// <summary>The operator token the app is given (the operator endpoints are on).</summary>
+    public const string OperatorToken = "op_E2eOperator7c3e1a9b";
+
     /// <summary>The cloud model the fake router maps to hf-inference and prov-b.</summary>
     public const string CloudModel = "org/sentiment";
 
@@ -74,6 +77,8 @@ public sealed class PublishedApp : IAsyncLifetime
         start.Environment["TextClassification__CloudModel"] = CloudModel;
         // One sentiment call at a time, so that a little load makes a queue to watch (QueueTests).
         start.Environment["Queue__Tasks__text-classification__Concurrency"] = "1";
+        start.Environment["Data__Folder"] = Path.Combine(_home.Path, "data");
+        start.Environment["Operator__Token"] = OperatorToken;
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
@@ -93,11 +98,11 @@ public sealed class PublishedApp : IAsyncLifetime
     }
 
     /// <summary>A new page, once the Blazor circuit runs it (typing before then would be lost).</summary>
-    public async Task<IPage> OpenAsync(string path, bool dark = false)
+    public async Task<IPage> OpenAsync(string path, bool dark = false, int width = 1280, int height = 860)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            ViewportSize = new ViewportSize { Width = 1280, Height = 860 },
+            ViewportSize = new ViewportSize { Width = width, Height = height },
             ColorScheme = dark ? ColorScheme.Dark : ColorScheme.Light,
         });
         var page = await context.NewPageAsync();

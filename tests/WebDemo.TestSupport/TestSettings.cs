@@ -20,6 +20,9 @@ public sealed class TestSettings
         ["Cloud:HubUrl"] = "http://127.0.0.1:9",
         // Every test calls from 127.0.0.1: the per-client limit has tests of its own.
         ["RateLimits:PermitsPerWindow"] = "100000",
+        // Never the content root (src/WebDemo under WebApplicationFactory): a host with a temporary
+        // folder of its own puts the database there instead, to have it deleted.
+        ["Data:Folder"] = Path.Combine(Path.GetTempPath(), "webdemo-test-data", Guid.NewGuid().ToString("N")),
     };
 
     private string? _token;

@@ -1,7 +1,4 @@
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.Logging;
 using WebDemo.TestSupport;
 
 namespace WebDemo.Tests;
@@ -13,9 +10,8 @@ namespace WebDemo.Tests;
 /// </summary>
 public sealed class WebDemoServer : IAsyncLifetime
 {
-    private readonly TempDirectory _home = new();
     private readonly IReadOnlyDictionary<string, string?> _settings;
-    private WebApplicationFactory<Program>? _factory;
+    private KestrelApp? _app;
 
     public const string ChatModel = "org/chat";
     public const string CloudModel = "org/sentiment";
@@ -34,12 +30,12 @@ public sealed class WebDemoServer : IAsyncLifetime
     /// <summary>The cloud: a fake HF router serving <see cref="ChatModel"/> at prov-a and prov-b.</summary>
     public FakeRouter Router { get; private set; } = null!;
 
-    public string BaseUrl { get; private set; } = "";
+    public string BaseUrl => _app!.BaseUrl;
 
-    public IServiceProvider Services => _factory!.Services;
+    public IServiceProvider Services => _app!.Services;
 
     /// <summary>Every log line the app wrote, at Trace, HttpClient request headers included.</summary>
-    public LogCapture Logs { get; } = new();
+    public LogCapture Logs => _app!.Logs;
 
     public async Task InitializeAsync()
     {
@@ -48,8 +44,8 @@ public sealed class WebDemoServer : IAsyncLifetime
         Router.Mapping[ChatModel] = ["prov-a", "prov-b"];
         Router.Tasks[ChatModel] = "conversational";
         Router.Mapping[CloudModel] = ["hf-inference", "prov-b"];
-        var settings = new TestSettings()
-            .Hub(Hub.Url, Path.Combine(_home.Path, "hub"))
+        _app = KestrelApp.Start((settings, home) => settings
+            .Hub(Hub.Url, Path.Combine(home, "hub"))
             .LocalModel(TestPaths.SentimentRepoId, preload: true)
             .LocalT5()
             .Router(Router.Url)
@@ -57,18 +53,7 @@ public sealed class WebDemoServer : IAsyncLifetime
             .Set("TextClassification:MaxInputs", "8")
             .Set("TextClassification:CloudModel", CloudModel)
             .Set("Chat:DefaultModel", ChatModel)
-            .Set(_settings);
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
-        {
-            web.UseUrls("http://127.0.0.1:0");
-            foreach (var (key, value) in settings.Values)
-                web.UseSetting(key, value);
-            web.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace)
-                .AddFilter("System.Net.Http.HttpClient", LogLevel.Trace)); // request headers are logged at Trace
-        });
-        _factory.UseKestrel(); // on the dynamic loopback port set below
-        _factory.StartServer();
-        BaseUrl = _factory.ClientOptions.BaseAddress.ToString().TrimEnd('/');
+            .Set(_settings));
     }
 
     public HttpClient CreateClient() => new() { BaseAddress = new Uri(BaseUrl) };
@@ -83,11 +68,10 @@ public sealed class WebDemoServer : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_factory is not null)
-            await _factory.DisposeAsync();
+        if (_app is not null)
+            await _app.DisposeAsync();
         await Hub.DisposeAsync();
         await Router.DisposeAsync();
-        _home.Dispose();
     }
 }
 

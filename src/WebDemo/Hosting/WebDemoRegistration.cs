@@ -2,6 +2,7 @@ using MudBlazor.Services;
 using WebDemo.Features.Chat;
 using WebDemo.Features.Summarization;
 using WebDemo.Features.Translation;
+using WebDemo.Features.Flagging;
 using WebDemo.Features.TextClassification;
 using WebDemo.Hubs;
 
@@ -24,6 +25,8 @@ public static class WebDemoRegistration
         services.AddSingleton<ClientRateLimits>();
         services.AddScoped<PageAdmission>();
         services.AddWebDemoTelemetry(configuration);
+        services.AddScoped<BrowserIdentity>();
+        services.AddOperatorAccess(configuration);
         // The hub logs its calls' errors itself, each at its level (see InferenceHub).
         services.Configure<LoggerFilterOptions>(filters => filters.AddFilter(InferenceHub.DispatcherLogCategory, LogLevel.Critical));
 
@@ -31,6 +34,7 @@ public static class WebDemoRegistration
         services.AddSummarizationFeature(configuration);
         services.AddTranslationFeature(configuration);
         services.AddChatFeature(configuration);
+        services.AddFlaggingFeature(configuration);
         return services;
     }
 }

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Options;
@@ -49,47 +47,22 @@ public class ClientRateLimitsTests
 }
 
 /// <summary>The same budget on the real server: the API answers 429 with Retry-After, the hub a readable error.</summary>
-public sealed class RateLimitedServerTests : IAsyncLifetime
+public sealed class RateLimitedServerTests : IAsyncDisposable
 {
-    private readonly TempDirectory _home = new();
-    private WebApplicationFactory<Program>? _factory;
-    private string _baseUrl = "";
+    private readonly KestrelApp _app = KestrelApp.Start(settings => settings.Set("RateLimits:PermitsPerWindow", "2"));
 
-    public Task InitializeAsync()
-    {
-        var settings = new TestSettings()
-            .Hub("http://127.0.0.1:9", Path.Combine(_home.Path, "hub"), offline: true)
-            .LocalModel(TestPaths.SentimentRepoId)
-            .Set("RateLimits:PermitsPerWindow", "2");
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
-        {
-            web.UseUrls("http://127.0.0.1:0");
-            foreach (var (key, value) in settings.Values)
-                web.UseSetting(key, value);
-        });
-        _factory.UseKestrel();
-        _factory.StartServer();
-        _baseUrl = _factory.ClientOptions.BaseAddress.ToString().TrimEnd('/');
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_factory is not null)
-            await _factory.DisposeAsync();
-        _home.Dispose();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 
     [Fact]
     public async Task Over_the_limit_the_api_answers_429_with_retry_after_and_the_hub_refuses_in_words()
     {
-        using var http = new HttpClient { BaseAddress = new Uri(_baseUrl) };
+        using var http = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
         var body = new { inputs = "hello" };
 
         var first = await http.PostAsJsonAsync("/models/" + TestPaths.SentimentRepoId, body);
         var second = await http.PostAsJsonAsync("/models/" + TestPaths.SentimentRepoId, body);
         var third = await http.PostAsJsonAsync("/models/" + TestPaths.SentimentRepoId, body);
-        await using var hub = new HubConnectionBuilder().WithUrl(_baseUrl + "/hubs/inference").Build();
+        await using var hub = new HubConnectionBuilder().WithUrl(_app.BaseUrl + "/hubs/inference").Build();
         await hub.StartAsync();
         var refused = await Assert.ThrowsAsync<HubException>(async () =>
         {

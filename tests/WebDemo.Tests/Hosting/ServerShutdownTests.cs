@@ -22,6 +22,7 @@ public sealed class ServerShutdownTests : IAsyncLifetime
         _router.Mapping[CloudModel] = ["prov-a"];
         var settings = new TestSettings()
             .Hub("http://127.0.0.1:9", Path.Combine(_home.Path, "hub"), offline: true)
+            .Set("Data:Folder", Path.Combine(_home.Path, "data"))
             .LocalModel(TestPaths.SentimentRepoId)
             .Router(_router.Url)
             .Token("hf_shutdown_test_token")

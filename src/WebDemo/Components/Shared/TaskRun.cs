@@ -20,7 +20,7 @@ public interface ITaskRunView<TItem>
 /// items as they stream in, the error or notice, and the provenance. A page is then mostly
 /// markup over this; a comparison is several of these side by side.
 /// </summary>
-internal sealed class TaskRun<TItem> : ITaskRunView<TItem>, IDisposable
+internal sealed class TaskRun<TItem> : ITaskRunView<TItem>, ITaskRunResult, IDisposable
 {
     private readonly List<TItem> _items = [];
     private CancellationTokenSource? _cts;
@@ -33,6 +33,9 @@ internal sealed class TaskRun<TItem> : ITaskRunView<TItem>, IDisposable
     public ProgressInfo? Progress { get; private set; }
 
     public Provenance? Provenance { get; private set; }
+
+    /// <summary>The request of the run whose items these are, as given to <see cref="RunAsync"/> (flags store it).</summary>
+    public object? Input { get; private set; }
 
     /// <summary>An error a user can act on, in words.</summary>
     public string? Error { get; private set; }
@@ -47,9 +50,10 @@ internal sealed class TaskRun<TItem> : ITaskRunView<TItem>, IDisposable
     /// </summary>
     /// <param name="stopped">The notice when the user stops, given the items so far.</param>
     /// <param name="admission">The visitor's rate limit; a refused run only sets <see cref="Error"/>.</param>
+    /// <param name="input">The request <paramref name="start"/> sends, kept as <see cref="Input"/> once the run starts.</param>
     public async Task RunAsync(
         Func<CancellationToken, IAsyncEnumerable<InferenceUpdate<TItem>>> start, Action changed,
-        Func<IReadOnlyList<TItem>, string> stopped, PageAdmission? admission = null)
+        Func<IReadOnlyList<TItem>, string> stopped, PageAdmission? admission = null, object? input = null)
     {
         if (admission?.Refuse() is { } refusal)
         {
@@ -73,6 +77,7 @@ internal sealed class TaskRun<TItem> : ITaskRunView<TItem>, IDisposable
         _items.Clear();
         Error = Notice = null;
         Provenance = null;
+        Input = input;
         Progress = null;
         Running = true;
         try
@@ -122,10 +127,28 @@ internal sealed class TaskRun<TItem> : ITaskRunView<TItem>, IDisposable
         _items.Clear();
         Error = Notice = null;
         Provenance = null;
+        Input = null;
     }
 
     /// <summary>Clears the error, as when the user edits the input after a refusal.</summary>
     public void ClearError() => Error = null;
 
+    IReadOnlyList<object?> ITaskRunResult.Output => _items.Cast<object?>().ToList();
+
     public void Dispose() => _cts?.Cancel();
+}
+
+/// <summary>A run as a component beside it sees it (<c>FlagButton</c>): running or not, what it was asked, what it answered.</summary>
+public interface ITaskRunResult
+{
+    bool Running { get; }
+
+    /// <summary>The request of the run whose output this is.</summary>
+    object? Input { get; }
+
+    /// <summary>Set once the run has finished with a result.</summary>
+    Provenance? Provenance { get; }
+
+    /// <summary>The items, in the order they came.</summary>
+    IReadOnlyList<object?> Output { get; }
 }

@@ -24,6 +24,7 @@ public sealed class SentimentPageTests : IAsyncDisposable
         _ctx.Services.AddSingleton(options);
         _ctx.Services.AddSingleton<IInferenceTask<TextClassificationRequest, ClassifiedText>>(new TextClassificationTask([_backend], options));
         _ctx.Services.AddSingleton(new PageAdmission(new ClientRateLimits(Options.Create(new RateLimitOptions { PermitsPerWindow = 2 }))));
+        _ctx.Services.AddSingleton(new BrowserIdentity()); // the flag button's
         _ctx.Render<MudPopoverProvider>();
     }
 

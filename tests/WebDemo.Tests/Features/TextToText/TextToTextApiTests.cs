@@ -24,13 +24,7 @@ public class TextToTextApiTests(WebDemoServer server)
         return await client.SendAsync(request);
     }
 
-    private static string Reference(string input, string setting = "greedy")
-    {
-        using var reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.TinyT5ModelDir, "reference.json")));
-        return reference.RootElement.GetProperty("inputs").EnumerateArray()
-            .Single(i => i.GetProperty("name").GetString() == input)
-            .GetProperty("generate").GetProperty(setting).GetProperty("text").GetString()!;
-    }
+    private static string Reference(string input) => TinyT5Reference.GreedyText(input);
 
     [Fact]
     public async Task Summarization_answers_the_hf_shape_with_transformers_js_text()

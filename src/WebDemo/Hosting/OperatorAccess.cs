@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using WebDemo.Api;
+
+namespace WebDemo.Hosting;
+
+/// <summary>The operator's access to the endpoints under /operator (section "Operator").</summary>
+public sealed class OperatorOptions
+{
+    public const string Section = "Operator";
+
+    public const int MinTokenLength = 16;
+
+    /// <summary>
+    /// The bearer token the operator endpoints want (env <c>Operator__Token</c>; on a Space, a
+    /// secret). Unset, the endpoints are off: they answer 404 as any unknown address does.
+    /// </summary>
+    public string? Token { get; set; }
+}
+
+/// <summary>
+/// The endpoints for whoever runs the demo (flags now; usage later), under <c>/operator</c>: off
+/// (404) without a configured token, else each call is counted against the caller's rate limit and
+/// must carry <c>Authorization: Bearer &lt;token&gt;</c>, compared in constant time. The token is never logged.
+/// </summary>
+internal static class OperatorAccess
+{
+    public const string Prefix = "/operator";
+
+    public static IServiceCollection AddOperatorAccess(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<OperatorOptions>().Bind(configuration.GetSection(OperatorOptions.Section))
+            .Validate(o => string.IsNullOrEmpty(o.Token) || o.Token.Trim().Length >= OperatorOptions.MinTokenLength,
+                $"Operator:Token must be at least {OperatorOptions.MinTokenLength} characters long (e.g. the output of `openssl rand -hex 32`), or unset to turn the operator endpoints off.")
+            .ValidateOnStart();
+        return services;
+    }
+
+    /// <summary>A route group under /operator whose endpoints only the operator reaches.</summary>
+    public static RouteGroupBuilder MapOperatorGroup(this IEndpointRouteBuilder app) =>
+        app.MapGroup(Prefix).AddEndpointFilter(async (context, next) =>
+            Refusal(context.HttpContext) ?? await next(context));
+
+    private static IResult? Refusal(HttpContext http)
+    {
+        var expected = http.RequestServices.GetRequiredService<IOptions<OperatorOptions>>().Value.Token?.Trim();
+        if (string.IsNullOrEmpty(expected))
+            return Results.NotFound();
+        var limits = http.RequestServices.GetRequiredService<ClientRateLimits>();
+        if (limits.TryStart(http.Connection.RemoteIpAddress) is { } wait)
+            return InferenceProblems.Problem(StatusCodes.Status429TooManyRequests, limits.Refusal(wait), wait);
+        if (Matches(BearerToken(http.Request), expected))
+            return null;
+        http.Response.Headers.WWWAuthenticate = "Bearer";
+        return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
+            detail: "The operator endpoints want the operator token as 'Authorization: Bearer <token>'.");
+    }
+
+    private static string? BearerToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        return header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..].Trim() : null;
+    }
+
+    /// <summary>Equal or not in the same time whatever the input: the hashes have one length, and FixedTimeEquals reads all of them.</summary>
+    private static bool Matches(string? presented, string expected) =>
+        presented is not null && CryptographicOperations.FixedTimeEquals(
+            SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
+}
