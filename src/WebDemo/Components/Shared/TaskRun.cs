@@ -4,13 +4,11 @@ using WebDemo.Inference.Streaming;
 
 namespace WebDemo.Components.Shared;
 
-/// <summary>What a component shows of a run: its items, state, messages and provenance.</summary>
-public interface ITaskRunView<TItem>
+/// <summary>What a component shows of a run: its items, progress and messages, besides what <see cref="ITaskRunResult"/> says.</summary>
+public interface ITaskRunView<TItem> : ITaskRunResult
 {
     IReadOnlyList<TItem> Items { get; }
-    bool Running { get; }
     ProgressInfo? Progress { get; }
-    Provenance? Provenance { get; }
     string? Error { get; }
     string? Notice { get; }
 }
@@ -20,7 +18,7 @@ public interface ITaskRunView<TItem>
 /// items as they stream in, the error or notice, and the provenance. A page is then mostly
 /// markup over this; a comparison is several of these side by side.
 /// </summary>
-internal sealed class TaskRun<TItem> : ITaskRunView<TItem>, ITaskRunResult, IDisposable
+internal sealed class TaskRun<TItem> : ITaskRunView<TItem>, IDisposable
 {
     private readonly List<TItem> _items = [];
     private CancellationTokenSource? _cts;
