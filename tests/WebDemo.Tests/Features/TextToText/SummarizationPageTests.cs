@@ -1,0 +1,125 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MudBlazor;
+using MudBlazor.Services;
+using WebDemo.Features.Summarization;
+using WebDemo.Hosting;
+using WebDemo.Inference.Streaming;
+using WebDemo.Inference.Tasks;
+using WebDemo.Inference.Tasks.Generation;
+using WebDemo.Inference.Tasks.Summarization;
+
+namespace WebDemo.Tests.Features.TextToText;
+
+public sealed class SummarizationPageTests : IAsyncDisposable
+{
+    /// <summary>A local summarizer the test feeds piece by piece.</summary>
+    private sealed class ScriptedSummarizer : ILocalTaskBackend<SummarizationCall, GeneratedText>
+    {
+        private readonly Channel<InferenceUpdate<GeneratedText>> _updates = Channel.CreateUnbounded<InferenceUpdate<GeneratedText>>();
+        public string Provider => "local";
+        public string? Device => "CPU";
+        public IReadOnlyCollection<string> Models => ["test/t5"];
+        public List<SummarizationCall> Calls { get; } = [];
+        public bool Cancelled { get; private set; }
+
+        public void Send(string text, int tokens = 1, bool? truncated = null) =>
+            _updates.Writer.TryWrite(InferenceUpdate<GeneratedText>.ForPartial(new GeneratedText(text, tokens, truncated is null ? null : 512, truncated)));
+
+        public void Finish() => _updates.Writer.TryComplete();
+
+        public async IAsyncEnumerable<InferenceUpdate<GeneratedText>> StreamAsync(SummarizationCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            Calls.Add(call);
+            using var registration = cancellationToken.Register(() => Cancelled = true);
+            await foreach (var update in _updates.Reader.ReadAllAsync(cancellationToken))
+                yield return update;
+        }
+    }
+
+    private readonly BunitContext _ctx = new();
+    private readonly ScriptedSummarizer _backend = new();
+
+    public SummarizationPageTests()
+    {
+        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        _ctx.Services.AddMudServices();
+        var options = Options.Create(new SummarizationOptions { MaxInputCharacters = 100, MaxNewTokens = 64 });
+        _ctx.Services.AddSingleton(options);
+        _ctx.Services.AddSingleton<IInferenceTask<SummarizationRequest, GeneratedText>>(new SummarizationTask([_backend], options));
+        _ctx.Services.AddSingleton(new PageAdmission(new ClientRateLimits(Options.Create(new RateLimitOptions { PermitsPerWindow = 100 }))));
+        _ctx.Services.AddSingleton(new BrowserIdentity());
+        _ctx.Render<MudPopoverProvider>();
+    }
+
+    public ValueTask DisposeAsync() => _ctx.DisposeAsync();
+
+    private IRenderedComponent<Summarization> Start(string text)
+    {
+        var page = _ctx.Render<Summarization>();
+        page.Find("textarea").Input(text);
+        page.Find("button[data-testid=run]").Click();
+        return page;
+    }
+
+    [Fact]
+    public void The_summary_grows_with_each_piece_then_shows_its_tokens()
+    {
+        var page = Start("A long text about a tower.");
+
+        _backend.Send("The", truncated: true);
+        page.WaitForAssertion(() => Assert.Equal("The", page.Find("[data-testid=output]").TextContent));
+        Assert.Contains("first 512 tokens", page.Find("[data-testid=truncation-warning]").TextContent);
+        _backend.Send(" tower is", 2);
+        page.WaitForAssertion(() => Assert.Equal("The tower is", page.Find("[data-testid=output]").TextContent));
+        Assert.True(page.Find("button[data-testid=run]").HasAttribute("disabled"));
+        _backend.Send(" tall.", 2);
+        _backend.Finish();
+
+        page.WaitForAssertion(() => Assert.Contains("5 out", page.Find("[data-testid=tokens]").TextContent));
+        Assert.Equal("The tower is tall.", page.Find("[data-testid=output]").TextContent);
+        Assert.Equal("A long text about a tower.", _backend.Calls.Single().Input);
+    }
+
+    [Fact]
+    public void Stop_keeps_the_text_so_far()
+    {
+        var page = Start("Some text.");
+        _backend.Send("Half a");
+        page.WaitForAssertion(() => Assert.Equal("Half a", page.Find("[data-testid=output]").TextContent));
+
+        page.Find("button[data-testid=stop]").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("Stopped", page.Find("[data-testid=notice]").TextContent));
+        Assert.True(_backend.Cancelled);
+        Assert.Equal("Half a", page.Find("[data-testid=output]").TextContent);
+    }
+
+    [Fact]
+    public void Empty_text_is_refused_in_words_and_nothing_runs()
+    {
+        var page = Start("   ");
+
+        page.WaitForAssertion(() => Assert.Contains("Enter a text", page.Find("[data-testid=error]").TextContent));
+        Assert.Empty(_backend.Calls);
+    }
+
+    [Fact]
+    public void Beam_search_chosen_on_the_page_reaches_the_backend_as_parameters()
+    {
+        var page = _ctx.Render<Summarization>();
+        page.Find("textarea").Input("Text.");
+        page.FindComponent<WebDemo.Components.Shared.DecodingSettings>().Instance.Choice.Mode = WebDemo.Components.Shared.DecodingMode.Beams;
+        page.FindComponent<WebDemo.Components.Shared.DecodingSettings>().Instance.Choice.MaxNewTokens = 30;
+
+        page.Find("button[data-testid=run]").Click();
+        _backend.Finish();
+
+        page.WaitForAssertion(() => Assert.Single(_backend.Calls));
+        var parameters = _backend.Calls[0].Parameters;
+        Assert.Equal((4, false, 30), (parameters.NumBeams, parameters.DoSample, parameters.MaxNewTokens));
+    }
+}
