@@ -128,7 +128,7 @@ public sealed class PublishedApp : IAsyncLifetime
     private async Task WaitUntilUpAsync()
     {
         using var http = new HttpClient();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(180);
         while (DateTime.UtcNow < deadline)
         {
             if (_process!.HasExited)
@@ -143,7 +143,7 @@ public sealed class PublishedApp : IAsyncLifetime
             }
             await Task.Delay(250);
         }
-        throw new TimeoutException("The app did not answer within 60 s:\n" + Output);
+        throw new TimeoutException("The app did not answer within 180 s:\n" + Output);
     }
 
     private static int FreePort()
