@@ -71,7 +71,7 @@ public class TaskApiTests(WebDemoServer server)
     [Fact]
     public async Task An_unknown_task_in_the_pipeline_route_is_404_naming_the_tasks()
     {
-        var (response, body) = await Post(Route + "/pipeline/summarization", """{"inputs": "ok"}""");
+        var (response, body) = await Post(Route + "/pipeline/image-segmentation", """{"inputs": "ok"}""");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Contains("text-classification", Detail(body), StringComparison.Ordinal);
