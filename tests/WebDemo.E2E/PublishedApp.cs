@@ -65,6 +65,9 @@ public sealed class PublishedApp : IAsyncLifetime
         start.Environment["LocalModels__Models__0__Dtype"] = "fp32";
         start.Environment["LocalModels__Models__1__Id"] = TestPaths.T5RepoId; // summarization
         start.Environment["LocalModels__Models__2__Id"] = TestPaths.T5RepoId; // translation
+        // The tiny T5 writes 512 tokens in well under a second on a fast machine; the Stop test
+        // asks for 4,096 (the most the options allow) so that its click always lands mid-generation.
+        start.Environment["Summarization__MaxNewTokens"] = "4096";
         start.Environment["HF_TOKEN"] = Token;
         start.Environment["Cloud__RouterUrl"] = Router.Url;
         start.Environment["Cloud__HubUrl"] = Router.Url;

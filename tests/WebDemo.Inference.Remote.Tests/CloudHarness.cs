@@ -37,8 +37,10 @@ public sealed class CloudHarness : IAsyncDisposable
             .Token(token)
             .Set(new Dictionary<string, string?>
             {
-                ["Cloud:SingleResponse:Attempt"] = "00:00:01",
-                ["Cloud:SingleResponse:Total"] = "00:00:06",
+                // Budgets are generous so that a busy machine never trips them; the faults that must
+                // trip them last longer still (a stall of 20 s against 10 s, for example).
+                ["Cloud:SingleResponse:Attempt"] = "00:00:05",
+                ["Cloud:SingleResponse:Total"] = "00:00:30",
                 ["Cloud:Retry:MaxRetries"] = "2",
                 ["Cloud:Retry:BaseDelay"] = "00:00:00.050",
                 ["Cloud:Retry:MaxRetryAfter"] = "00:00:02",
@@ -47,10 +49,9 @@ public sealed class CloudHarness : IAsyncDisposable
                 ["Cloud:CircuitBreaker:BreakDuration"] = "00:01:00",
                 ["TextClassification:CloudModel"] = CloudModel,
                 ["Chat:DefaultModel"] = ChatModel,
-                // Generous enough for the first chat call of a process, which JIT-compiles the OpenAI SDK.
-                ["Chat:Budget:FirstChunk"] = "00:00:03",
-                ["Chat:Budget:BetweenChunks"] = "00:00:02",
-                ["Chat:Budget:Total"] = "00:00:10",
+                ["Chat:Budget:FirstChunk"] = "00:00:10",
+                ["Chat:Budget:BetweenChunks"] = "00:00:05",
+                ["Chat:Budget:Total"] = "00:00:30",
             })
             .Set(settings ?? new Dictionary<string, string?>())
             .Services((services, configuration) =>

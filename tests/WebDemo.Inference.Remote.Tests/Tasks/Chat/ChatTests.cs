@@ -3,7 +3,7 @@ using WebDemo.TestSupport;
 
 namespace WebDemo.Inference.Remote.Tests.Tasks.Chat;
 
-/// <summary>Chat completions through the router with the OpenAI SDK, under stream faults. Budgets: 3 s to the first chunk, 2 s between chunks.</summary>
+/// <summary>Chat completions through the router with the OpenAI SDK, under stream faults. Budgets (CloudHarness): 10 s to the first chunk, 5 s between chunks.</summary>
 public class ChatTests
 {
     [Fact]
@@ -54,7 +54,7 @@ public class ChatTests
     public async Task No_first_token_within_budget_fails_over_to_the_next_provider()
     {
         await using var cloud = await CloudHarness.StartAsync();
-        cloud.Router.Enqueue("prov-a", new Fault.StallAfter(0, TimeSpan.FromSeconds(8)));
+        cloud.Router.Enqueue("prov-a", new Fault.StallAfter(0, TimeSpan.FromSeconds(20)));
 
         var outcome = await cloud.ChatAsync("prov-a");
 
@@ -62,12 +62,12 @@ public class ChatTests
         Assert.Equal("Hello from prov-b!", outcome.Text);
         var failed = outcome.Provenance!.Attempts[0];
         Assert.Equal("prov-a", failed.Provider);
-        Assert.Contains("sent nothing within 3 s", failed.Error);
-        Assert.InRange(failed.DurationMs, 2900, 7000);
+        Assert.Contains("sent nothing within 10 s", failed.Error);
+        Assert.InRange(failed.DurationMs, 9900, 20_000);
     }
 
     [Theory]
-    [InlineData("stall", "stalled: nothing for 2 s after 2 chunks")]
+    [InlineData("stall", "stalled: nothing for 5 s after 2 chunks")]
     [InlineData("reset", "broke off after 2 chunks")]
     [InlineData("truncated", "ended before the answer was finished")]
     public async Task A_stream_that_dies_midway_ends_honestly_and_keeps_what_arrived(string how, string message)
@@ -75,7 +75,7 @@ public class ChatTests
         await using var cloud = await CloudHarness.StartAsync();
         cloud.Router.Enqueue("prov-a", how switch
         {
-            "stall" => new Fault.StallAfter(2, TimeSpan.FromSeconds(5)),
+            "stall" => new Fault.StallAfter(2, TimeSpan.FromSeconds(12)),
             "reset" => new Fault.ResetAfter(2),
             _ => new Fault.TruncateAfter(2),
         });

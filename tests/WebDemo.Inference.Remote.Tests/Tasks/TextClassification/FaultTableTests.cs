@@ -37,7 +37,7 @@ public class FaultTableTests
         new("429 asking too long a wait fails over at once", [new Fault.Status(429, null, ("Retry-After", "120"))], "prov-b", 1, 1),
         new("408 is retried", [new Fault.Status(408)], "prov-a", 2, 0),
         new("retries exhausted fail over to the next provider", [Http500, Http500, Http500], "prov-b", 3, 1),
-        new("a slow first byte times the attempt out and is retried", [new Fault.SlowFirstByte(TimeSpan.FromSeconds(3))], "prov-a", 2, 0),
+        new("a slow first byte times the attempt out and is retried", [new Fault.SlowFirstByte(TimeSpan.FromSeconds(20))], "prov-a", 2, 0),
         new("a reset connection is retried", [new Fault.Reset()], "prov-a", 2, 0),
         new("malformed JSON is not retried but fails over", [new Fault.MalformedJson()], "prov-b", 1, 1),
         new("a wrong-shaped answer fails over", [new Fault.WrongShape()], "prov-b", 1, 1),
@@ -64,7 +64,7 @@ public class FaultTableTests
         Assert.Equal(test.RequestsToA, cloud.Router.CountFor("prov-a"));
         Assert.Equal(test.RequestsToB, cloud.Router.CountFor("prov-b"));
         Assert.Equal(0, cloud.Local.Calls);
-        Assert.InRange(outcome.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(10)); // within the 6 s total budget per provider, plus slack
+        Assert.InRange(outcome.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(30)); // within the 30 s total budget per provider
         if (test.ServedBy is { } servedBy)
         {
             Assert.Null(outcome.Error);
