@@ -18,21 +18,48 @@ public class HostedDemoTests(PublishedApp app)
         return page;
     }
 
-    [Fact]
-    public async Task A_shared_link_opens_the_same_demo_ready_to_run()
+    [Theory]
+    [InlineData(1280, 800)]
+    [InlineData(390, 844)]
+    public async Task A_shared_link_opens_the_same_demo_ready_to_run(int width, int height)
     {
-        var page = await OpenAsync("/sentiment?text=" + Uri.EscapeDataString("first line, é ✓\nsecond line") + "&provider=local");
+        var page = await OpenAsync("/sentiment?text=" + Uri.EscapeDataString("first line, é ✓\nsecond line") + "&provider=local", width, height);
         await Assertions.Expect(page.Locator("textarea")).ToHaveValueAsync("first line, é ✓\nsecond line");
         await page.FillAsync("textarea", "a shared text\nwith two lines");
 
         await page.ClickAsync("[data-testid=share]");
         await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Link copied");
         var link = await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
-        var opened = await OpenAsync(new Uri(link).PathAndQuery);
+        var opened = await OpenAsync(new Uri(link).PathAndQuery, width, height);
 
         await Assertions.Expect(opened.Locator("textarea")).ToHaveValueAsync("a shared text\nwith two lines");
         await opened.ClickAsync("button[data-testid=analyze]");
         await Assertions.Expect(opened.Locator("[data-testid=result]")).ToHaveCountAsync(2, new() { Timeout = 60_000 });
+    }
+
+    [Fact]
+    public async Task A_shared_summarization_link_keeps_the_decoding_settings_on_a_phone()
+    {
+        var page = await OpenAsync("/summarization?provider=local&text=" + Uri.EscapeDataString("A text to share."), 390, 844);
+        await page.ClickAsync("[data-testid=decoding] .mud-expand-panel-header");
+        await page.Locator("[data-testid=decoding-mode] label").Filter(new() { HasText = "Beam search" }).ClickAsync();
+        await page.FillAsync(":is(input[data-testid=max-new-tokens], [data-testid=max-new-tokens] input)", "33");
+        await page.Locator(":is(input[data-testid=max-new-tokens], [data-testid=max-new-tokens] input)").BlurAsync();
+
+        await page.ClickAsync("[data-testid=share]");
+        await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Link copied");
+        var link = await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
+        Assert.Contains("decoding=beams", link);
+        Assert.Contains("max_new_tokens=33", link);
+        var opened = await OpenAsync(new Uri(link).PathAndQuery, 390, 844);
+
+        await Assertions.Expect(opened.Locator("[data-testid=input] textarea, textarea[data-testid=input]").First).ToHaveValueAsync("A text to share.");
+        await opened.ClickAsync("[data-testid=decoding] .mud-expand-panel-header");
+        await Assertions.Expect(opened.GetByText("the text appears when the search ends")).ToBeVisibleAsync(); // the beams field: beam search is chosen
+        Assert.Equal("33", await opened.InputValueAsync(":is(input[data-testid=max-new-tokens], [data-testid=max-new-tokens] input)"));
+        await opened.ClickAsync("button[data-testid=run]");
+        await Assertions.Expect(opened.Locator("[data-testid=provenance]")).ToContainTextAsync("out", new() { Timeout = 60_000 });
+        await opened.ScreenshotAsync(new() { Path = Path.Combine(PublishedApp.ScreenshotDir, "summarization-shared-390.png"), FullPage = true });
     }
 
     [Fact]

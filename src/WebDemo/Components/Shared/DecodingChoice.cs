@@ -1,3 +1,5 @@
+using System.Globalization;
+using Microsoft.AspNetCore.WebUtilities;
 using WebDemo.Inference.Tasks.Generation;
 
 namespace WebDemo.Components.Shared;
@@ -18,6 +20,46 @@ public sealed class DecodingChoice
     public double Temperature { get; set; } = 0.7;
     public double TopP { get; set; } = 0.9;
     public int? Seed { get; set; }
+
+    /// <summary>The choice as query parameters for a share link (only what differs from the defaults), by the HF parameter names.</summary>
+    public IEnumerable<KeyValuePair<string, object?>> ToQuery()
+    {
+        static string Text(double value) => value.ToString(CultureInfo.InvariantCulture);
+        var query = new Dictionary<string, object?>
+        {
+            ["decoding"] = Mode == DecodingMode.ModelDefault ? null : Mode.ToString().ToLowerInvariant(),
+            ["max_new_tokens"] = MaxNewTokens,
+            ["min_new_tokens"] = MinNewTokens,
+            ["num_beams"] = Mode == DecodingMode.Beams ? NumBeams : null,
+            ["temperature"] = Mode == DecodingMode.Sampling ? Text(Temperature) : null,
+            ["top_p"] = Mode == DecodingMode.Sampling ? Text(TopP) : null,
+            ["seed"] = Mode == DecodingMode.Sampling ? Seed : null,
+        };
+        return query;
+    }
+
+    /// <summary>
+    /// Reads back what <see cref="ToQuery"/> wrote, from a page address. A link is typed by
+    /// people too: values that do not parse or are out of range are ignored, never an error.
+    /// </summary>
+    public void ReadQuery(string uri, int maxNewTokens)
+    {
+        var query = QueryHelpers.ParseQuery(new Uri(uri).Query);
+        string? Value(string name) => query.TryGetValue(name, out var values) ? values.ToString() : null;
+        int? Int(string name, int min, int max) =>
+            int.TryParse(Value(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? v : null;
+        double? Double(string name, double min, double max) =>
+            double.TryParse(Value(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? v : null;
+
+        if (Enum.TryParse<DecodingMode>(Value("decoding"), ignoreCase: true, out var mode) && Enum.IsDefined(mode))
+            Mode = mode;
+        MaxNewTokens = Int("max_new_tokens", 1, maxNewTokens) ?? MaxNewTokens;
+        MinNewTokens = Int("min_new_tokens", 0, maxNewTokens) ?? MinNewTokens;
+        NumBeams = Int("num_beams", 2, 8) ?? NumBeams;
+        Temperature = Double("temperature", 0.05, 5) ?? Temperature;
+        TopP = Double("top_p", 0.05, 1) ?? TopP;
+        Seed = Int("seed", int.MinValue, int.MaxValue) ?? Seed;
+    }
 
     public GenerationParameters ToParameters()
     {
