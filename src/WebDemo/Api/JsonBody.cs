@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
 using System.Text.Json.Serialization.Metadata;
 using WebDemo.Inference.Json;
 
@@ -32,6 +33,13 @@ internal static class JsonBody
         {
             throw new BadBodyException(StatusCodes.Status400BadRequest,
                 $"The request body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}); send {expectedBody}.");
+        }
+        // Kestrel's refusal of a body over MaxRequestBodySize, in the app's words and error shape.
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            var most = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+            throw new BadBodyException(StatusCodes.Status413PayloadTooLarge,
+                $"The request body is larger than this server accepts{(most is { } bytes ? $" ({bytes:N0} bytes at most)" : "")}; send less text at a time.");
         }
         using (document)
         {

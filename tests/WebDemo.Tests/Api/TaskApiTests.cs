@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using WebDemo.TestSupport;
 
 namespace WebDemo.Tests.Api;
@@ -32,6 +35,17 @@ public class TaskApiTests(WebDemoServer server)
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         Assert.Contains("inputs", Detail(body), StringComparison.Ordinal);
         Assert.Contains("unpaired UTF-16 surrogate", Detail(body), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_servers_limit_is_a_clear_413_not_a_server_error()
+    {
+        var most = server.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.MaxRequestBodySize!.Value;
+        var (response, body) = await Post(Route, "{\"inputs\": \"" + new string('a', (int)most) + "\"}");
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("larger than this server accepts", Detail(body), StringComparison.Ordinal);
+        Assert.Contains(most.ToString("N0", System.Globalization.CultureInfo.CurrentCulture), Detail(body), StringComparison.Ordinal);
     }
 
     [Fact]
