@@ -39,13 +39,14 @@ internal static class T5Bench
         var caches = List(options, "cache", "on,off").Select(c => c == "on").ToList();
         var layouts = List(options, "decoder", "merged,split");
         var threads = Int(options, "threads", 0);
+        var spin = options.GetValueOrDefault("spin") == "on";
         var text = options.GetValueOrDefault("text") ?? DefaultText;
         var tjsDir = Path.Combine(root, "bench", "transformersjs");
         var runTjs = options.GetValueOrDefault("tjs") != "off";
 
         Console.WriteLine("# T5 generation benchmark");
         Console.WriteLine();
-        Console.WriteLine($"- machine: {Environment.ProcessorCount} logical cores, {Environment.OSVersion}, .NET {Environment.Version}; ONNX Runtime intra-op threads: {(threads > 0 ? threads.ToString(CultureInfo.InvariantCulture) : "ONNX Runtime's default")}");
+        Console.WriteLine($"- machine: {Environment.ProcessorCount} logical cores, {Environment.OSVersion}, .NET {Environment.Version}; ONNX Runtime intra-op threads: {(threads > 0 ? threads.ToString(CultureInfo.InvariantCulture) : "ONNX Runtime's default")}, spinning {(spin ? "on" : "off")}");
         Console.WriteLine($"- greedy, exactly {tokens} new tokens per request (min_new_tokens = max_new_tokens); {rounds} rounds of each concurrency after a warm-up request");
         Console.WriteLine($"- input: \"{(text.Length > 80 ? text[..80] + "…" : text)}\"");
         Console.WriteLine("- encoder ms: mean encoder run per request; ms/token: per request, (total − encoder) / tokens; tokens/s: all requests' tokens / wall time. With several requests at once, each one's times include waiting for the cores.");
@@ -60,7 +61,7 @@ internal static class T5Bench
             IReadOnlyList<int>? ourIds = null;
             foreach (var layout in layouts)
             {
-                using var services = Services(model, layout == "split", threads);
+                using var services = Services(model, layout == "split", threads, spin);
                 var loadClock = Stopwatch.StartNew();
                 var t5 = await services.GetRequiredService<LocalModelLoader>().GetAsync<TextToTextModel>(model, SummarizationRequest.TaskName, null, default).ConfigureAwait(false);
                 Console.WriteLine($"- .NET, {layout} decoder: loaded in {loadClock.ElapsedMilliseconds} ms on {services.GetRequiredService<OnnxSessionFactory>().Status.Active}");
@@ -175,7 +176,7 @@ internal static class T5Bench
             root.GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()).ToList(), rows);
     }
 
-    private static ServiceProvider Services(string model, bool split, int threads)
+    private static ServiceProvider Services(string model, bool split, int threads, bool spin)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -185,6 +186,7 @@ internal static class T5Bench
             ["LocalModels:Models:0:SplitDecoder"] = split ? "true" : "false",
             ["Onnx:ExecutionProvider"] = "cpu",
             ["Onnx:IntraOpThreads"] = threads.ToString(CultureInfo.InvariantCulture),
+            ["Onnx:AllowSpinning"] = spin ? "true" : "false",
         }).Build();
         return new ServiceCollection()
             .AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
