@@ -26,6 +26,8 @@ internal static class T5Bench
         "Scientists say the new vaccine is safe and works well in older people. " +
         "Prices rose by 3.5 percent in March, the highest rate in ten years.";
 
+    private const string TjsEngine = "transformers.js";
+
     private sealed record Row(string Model, string Engine, string Decoder, string Cache, int Concurrency, int Requests,
         int InputTokens, double EncoderMs, double MsPerToken, double TokensPerSecond);
 
@@ -90,38 +92,45 @@ internal static class T5Bench
 
             if (!runTjs)
                 continue;
-            var tjs = RunTransformersJs(tjsDir, model, tokens, rounds, concurrencies, text);
-            if (tjs.Error is { } error)
+            // transformers.js as it ships (its ONNX Runtime threads spin), then with spinning off as the app runs.
+            foreach (var tjsSpin in new[] { true, false })
             {
-                notes.Add($"{name}: transformers.js not run: {error}");
-                Console.WriteLine($"- transformers.js not run: {error}");
-                continue;
-            }
-            Console.WriteLine($"- {tjs.Engine}: loaded in {tjs.LoadMs:0} ms");
-            if (ourIds is not null && tjs.Ids is not null)
-            {
-                var same = ourIds.SequenceEqual(tjs.Ids);
-                Console.WriteLine($"- same {tokens} ids as transformers.js: {(same ? "yes" : "NO")}");
-                if (!same)
-                    notes.Add($"{name}: our ids differ from transformers.js's");
-            }
-            foreach (var row in tjs.Rows)
-            {
-                rows.Add(row with { Model = name });
-                Print(rows[^1]);
+                var tjs = RunTransformersJs(tjsDir, model, tokens, rounds, concurrencies, text, tjsSpin);
+                if (tjs.Error is { } error)
+                {
+                    notes.Add($"{name}: transformers.js not run: {error}");
+                    Console.WriteLine($"- transformers.js not run: {error}");
+                    break;
+                }
+                Console.WriteLine($"- {tjs.Engine}: loaded in {tjs.LoadMs:0} ms");
+                if (ourIds is not null && tjs.Ids is not null)
+                {
+                    var same = ourIds.SequenceEqual(tjs.Ids);
+                    Console.WriteLine($"- same {tokens} ids as transformers.js: {(same ? "yes" : "NO")}");
+                    if (!same)
+                        notes.Add($"{name}: our ids differ from transformers.js's");
+                }
+                foreach (var row in tjs.Rows)
+                {
+                    rows.Add(row with { Model = name, Engine = tjsSpin ? TjsEngine : TjsEngine + ", no spin" });
+                    Print(rows[^1]);
+                }
             }
         }
 
         Console.WriteLine();
         Console.WriteLine("## Results");
         Console.WriteLine();
-        Console.WriteLine("| model | engine | decoder | cache | requests at once | input tokens | encoder ms | ms/token | tokens/s | vs transformers.js |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| model | engine | decoder | cache | requests at once | input tokens | encoder ms | ms/token | tokens/s | vs transformers.js | vs transformers.js, no spin |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var row in rows)
         {
-            var tjs = rows.FirstOrDefault(r => r.Model == row.Model && r.Engine != ".NET" && r.Concurrency == row.Concurrency);
-            var ratio = tjs is null || row == tjs ? "" : $"{row.TokensPerSecond / tjs.TokensPerSecond:0.00}x";
-            Console.WriteLine($"| {row.Model} | {row.Engine} | {row.Decoder} | {row.Cache} | {row.Concurrency} | {row.InputTokens} | {row.EncoderMs:0.0} | {row.MsPerToken:0.00} | {row.TokensPerSecond:0} | {ratio} |");
+            string Ratio(string engine)
+            {
+                var tjs = rows.FirstOrDefault(r => r.Model == row.Model && r.Engine == engine && r.Concurrency == row.Concurrency);
+                return tjs is null || row == tjs ? "" : $"{row.TokensPerSecond / tjs.TokensPerSecond:0.00}x";
+            }
+            Console.WriteLine($"| {row.Model} | {row.Engine} | {row.Decoder} | {row.Cache} | {row.Concurrency} | {row.InputTokens} | {row.EncoderMs:0.0} | {row.MsPerToken:0.00} | {row.TokensPerSecond:0.0} | {Ratio(TjsEngine)} | {Ratio(TjsEngine + ", no spin")} |");
         }
         foreach (var note in notes)
             Console.WriteLine($"\nNote: {note}");
@@ -149,13 +158,13 @@ internal static class T5Bench
     }
 
     /// <summary>Starts bench/transformersjs/t5.mjs with node on the same model folder and reads its last line.</summary>
-    private static TjsResult RunTransformersJs(string dir, string model, int tokens, int rounds, IReadOnlyList<int> concurrencies, string text)
+    private static TjsResult RunTransformersJs(string dir, string model, int tokens, int rounds, IReadOnlyList<int> concurrencies, string text, bool spin)
     {
         if (!Directory.Exists(Path.Combine(dir, "node_modules", "@huggingface", "transformers")))
             return new TjsResult($"transformers.js is not installed: run `npm ci` in {dir}");
         var start = new ProcessStartInfo("node") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { "t5.mjs", "--model", model, "--tokens", $"{tokens}", "--rounds", $"{rounds}",
-            "--concurrency", string.Join(',', concurrencies), "--text", text })
+            "--concurrency", string.Join(',', concurrencies), "--text", text, "--spin", spin ? "on" : "off" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -196,7 +205,7 @@ internal static class T5Bench
     }
 
     private static void Print(Row row) =>
-        Console.WriteLine($"  {row.Engine,-15} {row.Decoder,-6} cache {row.Cache,-3}  x{row.Concurrency}: encoder {row.EncoderMs,7:0.0} ms, {row.MsPerToken,7:0.00} ms/token, {row.TokensPerSecond,7:0} tokens/s");
+        Console.WriteLine($"  {row.Engine,-25} {row.Decoder,-6} cache {row.Cache,-3}  x{row.Concurrency}: encoder {row.EncoderMs,7:0.0} ms, {row.MsPerToken,7:0.00} ms/token, {row.TokensPerSecond,7:0} tokens/s");
 
     private static int Int(Dictionary<string, string> options, string name, int fallback) =>
         options.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;

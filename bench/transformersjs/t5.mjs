@@ -1,5 +1,5 @@
 // The transformers.js side of the T5 benchmark: started by `dotnet run --project bench/WebDemo.Bench -- t5`,
-// or alone: node bench/transformersjs/t5.mjs --model DIR --tokens 64 --rounds 2 --concurrency 1,4 --text "..."
+// or alone: node bench/transformersjs/t5.mjs --model DIR --tokens 64 --rounds 2 --concurrency 1,4 --text "..." [--spin off]
 // Loads the model folder (encoder_model.onnx + decoder_model_merged.onnx, fp32) and, for each
 // concurrency, starts that many model.generate() calls at once, `rounds` times in a row; greedy
 // with min_new_tokens = max_new_tokens so every run decodes the same number of tokens.
@@ -27,7 +27,9 @@ env.localModelPath = path.dirname(modelDir) + "/";
 const modelId = path.basename(modelDir);
 const loadStart = performance.now();
 const tokenizer = await AutoTokenizer.from_pretrained(modelId);
-const model = await AutoModelForSeq2SeqLM.from_pretrained(modelId, { dtype: "fp32", device: "cpu" });
+// --spin off: ONNX Runtime's intra-op threads do not spin (the .NET side's default); otherwise transformers.js's defaults.
+const session_options = args.spin === "off" ? { extra: { session: { intra_op: { allow_spinning: "0" } } } } : {};
+const model = await AutoModelForSeq2SeqLM.from_pretrained(modelId, { dtype: "fp32", device: "cpu", session_options });
 const loadMs = performance.now() - loadStart;
 
 // The encoder session is wrapped to time each of its runs (one per generate call).
@@ -71,4 +73,4 @@ for (const concurrency of concurrencies) {
   results.push(result);
   console.log(JSON.stringify({ progress: result }));
 }
-console.log(JSON.stringify({ engine: `transformers.js ${version} (onnxruntime-node ${ortVersion})`, loadMs, ids: firstIds, results }));
+console.log(JSON.stringify({ engine: `transformers.js ${version} (onnxruntime-node ${ortVersion})${args.spin === "off" ? ", spinning off" : ""}`, loadMs, ids: firstIds, results }));
