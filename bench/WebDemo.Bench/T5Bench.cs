@@ -51,7 +51,7 @@ internal static class T5Bench
         Console.WriteLine($"- machine: {Environment.ProcessorCount} logical cores, {Environment.OSVersion}, .NET {Environment.Version}; ONNX Runtime intra-op threads: {(threads > 0 ? threads.ToString(CultureInfo.InvariantCulture) : "ONNX Runtime's default")}, spinning {(spin ? "on" : "off")}");
         Console.WriteLine($"- greedy, exactly {tokens} new tokens per request (min_new_tokens = max_new_tokens); {rounds} rounds of each concurrency after a warm-up request");
         Console.WriteLine($"- input: \"{(text.Length > 80 ? text[..80] + "…" : text)}\"");
-        Console.WriteLine("- encoder ms: mean encoder run per request; ms/token: per request, (total − encoder) / tokens; tokens/s: all requests' tokens / wall time. With several requests at once, each one's times include waiting for the cores.");
+        Console.WriteLine("- encoder ms: the encoder's run, median over the requests; ms/token: (total − encoder) / tokens, median over the requests; tokens/s: all requests' tokens / wall time. With several requests at once, each one's times include waiting for the cores.");
 
         var rows = new List<Row>();
         var notes = new List<string>();
@@ -147,8 +147,8 @@ internal static class T5Bench
         var wall = clock.Elapsed;
         var tokens = runs.Sum(r => r.Ids.Count);
         return new Row("", ".NET", "", "", concurrency, runs.Count, runs[0].InputTokens,
-            runs.Average(r => r.EncoderTime.TotalMilliseconds),
-            runs.Average(r => (r.Total - r.EncoderTime).TotalMilliseconds / r.Ids.Count),
+            Median(runs.Select(r => r.EncoderTime.TotalMilliseconds)),
+            Median(runs.Select(r => (r.Total - r.EncoderTime).TotalMilliseconds / r.Ids.Count)),
             tokens / wall.TotalSeconds);
     }
 
@@ -202,6 +202,12 @@ internal static class T5Bench
             .AddSingleton(HuggingFaceToken.FromEnvironment())
             .AddLocalTextToText(configuration)
             .BuildServiceProvider();
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static void Print(Row row) =>

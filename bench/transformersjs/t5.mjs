@@ -63,11 +63,12 @@ for (const concurrency of concurrencies) {
   const wallMs = performance.now() - start;
   firstIds ??= runs[0].ids;
   const newTokens = runs.reduce((n, x) => n + x.ids.length, 0);
-  const encoderMs = encoderTimes.reduce((a, b) => a + b, 0) / encoderTimes.length;
+  const median = (xs) => { const s = [...xs].sort((a, b) => a - b), m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+  const encoderMs = median(encoderTimes);
   const result = {
     concurrency, requests: runs.length, inputTokens: runs[0].inputTokens, newTokens, wallMs, encoderMs,
-    // Per request: what is not the encoder, over the tokens it decoded.
-    msPerToken: runs.reduce((a, x) => a + (x.ms - encoderMs) / x.ids.length, 0) / runs.length,
+    // Per request: what is not the encoder, over the tokens it decoded; the median request.
+    msPerToken: median(runs.map((x, i) => (x.ms - encoderTimes[i]) / x.ids.length)),
     tokensPerSecond: newTokens / (wallMs / 1000),
   };
   results.push(result);
