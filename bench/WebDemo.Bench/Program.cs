@@ -10,6 +10,10 @@ using WebDemo.Inference.Onnx.Runtime;
 
 // Benchmarks the sentiment pipeline the app runs (tokenize, pad, ONNX Runtime, softmax) on
 // real SST-2 sentences. Numbers vary with the machine; run it, don't time unit tests.
+// `-- t5`: the T5 generation benchmark beside transformers.js (T5Bench.cs); otherwise sentiment.
+if (args.Length > 0 && args[0] == "t5")
+    return await WebDemo.Bench.T5Bench.RunAsync(ParseArgs(args[1..]), FindRepoRoot()).ConfigureAwait(false);
+
 var options = ParseArgs(args);
 var root = FindRepoRoot();
 var model = options.GetValueOrDefault("model") ?? Path.Combine(root, "..", "shared", "models", "sentiment");
@@ -81,7 +85,7 @@ foreach (var batchSize in new[] { 1, 8, 32, 64 })
 }
 Console.WriteLine();
 Console.WriteLine($"Working set after the run: {Environment.WorkingSet / (1024.0 * 1024):0} MiB");
-return;
+return 0;
 
 double Pct(double p) => latencies[Math.Min(latencies.Count - 1, (int)(p * latencies.Count))];
 

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace WebDemo.Inference.Onnx.Generation;
 
@@ -22,6 +24,23 @@ internal sealed class EncoderDecoderGraphs(InferenceSession encoder, InferenceSe
     public IReadOnlyList<string> PastNames { get; } = (decoderWithPast ?? decoder).InputMetadata.Keys
         .Where(n => n.StartsWith("past_key_values.", StringComparison.Ordinal)).ToList();
 
+    /// <summary>The outputs a step without past is asked for: logits, then every present.* (the whole cache).</summary>
+    public IReadOnlyList<string> FirstStepOutputs { get; } =
+        ["logits", .. decoder.OutputMetadata.Keys.Where(n => n.StartsWith("present.", StringComparison.Ordinal))];
+
+    /// <summary>The outputs a cached step is asked for: logits, then the self-attention present.* only.</summary>
+    public IReadOnlyList<string> CachedStepOutputs { get; } =
+        ["logits", .. (decoderWithPast ?? decoder).OutputMetadata.Keys.Where(n => n.StartsWith("present.", StringComparison.Ordinal) && IsSelfAttention(n))];
+
+    /// <summary>The outputs a step without the cache is asked for.</summary>
+    public static IReadOnlyList<string> LogitsOnly { get; } = ["logits"];
+
+    /// <summary>Whether a past_key_values.* or present.* name is the decoder's self-attention cache (not the cross-attention one).</summary>
+    public static bool IsSelfAttention(string name) => name.Contains(".decoder.", StringComparison.Ordinal);
+
+    /// <summary>The past_key_values.* input a present.* output feeds.</summary>
+    public static string PastNameOf(string presentName) => "past_key_values." + presentName["present.".Length..];
+
     /// <summary>Heads and size per head of the cache, read from the graph's fixed dimensions.</summary>
     public (int Heads, int HeadSize) CacheShape
     {
@@ -36,7 +55,15 @@ internal sealed class EncoderDecoderGraphs(InferenceSession encoder, InferenceSe
 /// <summary>
 /// One request's run of an encoder-decoder model: the encoder runs once, then each decoder step
 /// feeds one token per row and the key/value cache, which grows by one position a step
-/// (self-attention) or stays as the first step made it (cross-attention).
+/// (self-attention) or stays as the first step made it (cross-attention). The cache never leaves
+/// ONNX Runtime: a step's <c>present.*</c> outputs are fed as the next step's <c>past_key_values.*</c>
+/// as they are, and are copied only when beam search reorders the rows.
+/// <para>
+/// Without the cache (<c>useCache: false</c>, for verification and benchmarks), every step feeds
+/// the whole decoder sequence with no past (the merged graph's <c>use_cache_branch</c> false with
+/// empty pasts, or <c>decoder_model</c> alone) and takes the last position's logits: the same
+/// tokens, with work growing with the square of the length.
+/// </para>
 /// </summary>
 internal sealed class EncoderDecoderState : IDecoderState
 {
@@ -48,141 +75,249 @@ internal sealed class EncoderDecoderState : IDecoderState
     private readonly EncoderDecoderGraphs _graphs;
     private readonly long[] _inputIds;
     private readonly int _startId;
-    private float[] _encoderStates = [];
-    private int _hidden;
+    private readonly bool _useCache;
+    private readonly RunOptions _runOptions = new();
     private int _rows;
-    // The cache by input name, each [rows, heads, length, headSize], row-major.
-    private readonly Dictionary<string, (float[] Data, int Length)> _past = new(StringComparer.Ordinal);
+    private float[] _logits = [];
 
-    public EncoderDecoderState(EncoderDecoderGraphs graphs, IReadOnlyList<int> inputIds, int startId, int vocabSize)
+    // Inputs that stay the same for every step of the request, made by Start.
+    private readonly List<OrtValue> _fixed = [];
+    private OrtValue? _encoderMask;
+    private OrtValue? _encoderStates;
+    private readonly Dictionary<string, OrtValue> _emptyPasts = new(StringComparer.Ordinal);
+
+    // With the cache: the first step's outputs hold the cross-attention keys/values for the whole
+    // request; the last step's outputs (or the copies Reorder made) hold the self-attention cache.
+    private IDisposableReadOnlyCollection<OrtValue>? _firstOutputs;
+    private IDisposableReadOnlyCollection<OrtValue>? _stepOutputs;
+    private readonly List<OrtValue> _reordered = [];
+    private readonly Dictionary<string, OrtValue> _past = new(StringComparer.Ordinal);
+
+    // Without the cache: each row's decoder sequence so far.
+    private List<long>[] _sequences = [];
+
+    public EncoderDecoderState(EncoderDecoderGraphs graphs, IReadOnlyList<int> inputIds, int startId, int vocabSize, bool useCache = true)
     {
         _graphs = graphs;
         _inputIds = inputIds.Select(i => (long)i).ToArray();
         _startId = startId;
+        _useCache = useCache;
         VocabSize = vocabSize;
     }
 
     public int VocabSize { get; }
+
+    /// <summary>Whether steps feed the key/value cache (one token per row) or the whole sequence.</summary>
+    public bool UseCache => _useCache;
+
+    /// <summary>How long the encoder took (in Start).</summary>
+    public TimeSpan EncoderTime { get; private set; }
 
     private int SourceLength => _inputIds.Length;
 
     public float[] Start(int rows)
     {
         _rows = rows;
+        _logits = new float[rows * VocabSize];
+        var started = Stopwatch.GetTimestamp();
         RunEncoder();
-        var (heads, headSize) = _graphs.CacheShape;
-        var inputs = new Dictionary<string, OrtValue>(StringComparer.Ordinal);
-        try
-        {
-            AddCommonInputs(inputs, Enumerable.Repeat(_startId, rows).ToArray(), _graphs.Decoder);
-            if (_graphs.IsMerged)
-            {
-                // The first step of a merged graph takes empty pasts and use_cache_branch = false.
-                foreach (var name in _graphs.PastNames)
-                    inputs[name] = OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), [rows, heads, 0, headSize]);
-                inputs["use_cache_branch"] = OrtValue.CreateTensorValueFromMemory(FirstStep, ScalarShape);
-            }
-            return Run(_graphs.Decoder, inputs, keepEncoderPast: true);
-        }
-        finally
-        {
-            foreach (var value in inputs.Values)
-                value.Dispose();
-        }
+        EncoderTime = Stopwatch.GetElapsedTime(started);
+        _encoderMask = Fixed(OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1L, rows * SourceLength).ToArray(), [rows, SourceLength]));
+        _sequences = Enumerable.Range(0, rows).Select(_ => new List<long> { _startId }).ToArray();
+        return RunWholeSequence(keepCache: _useCache);
     }
 
     public float[] Next(ReadOnlySpan<int> tokens)
     {
+        if (!_useCache)
+        {
+            for (var row = 0; row < _rows; row++)
+                _sequences[row].Add(tokens[row]);
+            return RunWholeSequence(keepCache: false);
+        }
+
         var session = _graphs.DecoderWithPast ?? _graphs.Decoder;
-        var (heads, headSize) = _graphs.CacheShape;
-        var inputs = new Dictionary<string, OrtValue>(StringComparer.Ordinal);
-        try
+        var ids = new long[_rows];
+        for (var row = 0; row < _rows; row++)
+            ids[row] = tokens[row];
+        using var inputIds = OrtValue.CreateTensorValueFromMemory(ids, [_rows, 1]);
+        var inputs = new Dictionary<string, OrtValue>(_past, StringComparer.Ordinal)
         {
-            AddCommonInputs(inputs, tokens.ToArray(), session);
-            foreach (var name in _graphs.PastNames)
-            {
-                var (data, length) = _past[name];
-                inputs[name] = OrtValue.CreateTensorValueFromMemory(data, [_rows, heads, length, headSize]);
-            }
-            if (_graphs.IsMerged)
-                inputs["use_cache_branch"] = OrtValue.CreateTensorValueFromMemory(CachedStep, ScalarShape);
-            return Run(session, inputs, keepEncoderPast: false);
-        }
-        finally
-        {
-            foreach (var value in inputs.Values)
-                value.Dispose();
-        }
+            ["input_ids"] = inputIds,
+            ["encoder_attention_mask"] = _encoderMask!,
+            ["encoder_hidden_states"] = _encoderStates!,
+        };
+        if (_graphs.IsMerged)
+            inputs["use_cache_branch"] = CachedBranch;
+        // A cached step's cross-attention outputs are empty (merged) or absent (split): only the self-attention cache is asked for.
+        var outputNames = _graphs.CachedStepOutputs;
+        var outputs = Run(session, inputs, outputNames);
+        // The previous step's cache was this step's input; it is not needed any more.
+        ReleaseStepCache();
+        _stepOutputs = outputs;
+        KeepPresents(outputNames, outputs, decoderOnly: true);
+        return _logits;
     }
 
     public void Reorder(ReadOnlySpan<int> sources)
     {
-        var (heads, headSize) = _graphs.CacheShape;
-        foreach (var name in _past.Keys.ToList())
+        if (!_useCache)
         {
-            var (data, length) = _past[name];
-            var rowSize = heads * length * headSize;
-            var reordered = new float[data.Length];
-            for (var row = 0; row < sources.Length; row++)
-                Array.Copy(data, sources[row] * rowSize, reordered, row * rowSize, rowSize);
-            _past[name] = (reordered, length);
+            var from = _sequences;
+            _sequences = new List<long>[_rows];
+            for (var row = 0; row < _rows; row++)
+                _sequences[row] = [.. from[sources[row]]];
+            return;
         }
+
+        // Only the self-attention cache differs between rows: every row has the same encoder
+        // output, so the cross-attention keys/values are the same in each row and stay as they are.
+        var copies = new List<OrtValue>();
+        foreach (var name in _graphs.PastNames)
+        {
+            if (!EncoderDecoderGraphs.IsSelfAttention(name))
+                continue;
+            var value = _past[name];
+            var shape = value.GetTensorTypeAndShape().Shape;
+            var data = value.GetTensorDataAsSpan<float>();
+            var rowSize = data.Length / _rows;
+            var copy = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, shape);
+            var target = copy.GetTensorMutableDataAsSpan<float>();
+            for (var row = 0; row < sources.Length; row++)
+                data.Slice(sources[row] * rowSize, rowSize).CopyTo(target.Slice(row * rowSize, rowSize));
+            copies.Add(copy);
+            _past[name] = copy;
+        }
+        ReleaseStepCache();
+        _reordered.AddRange(copies);
+    }
+
+    private OrtValue CachedBranch => _cachedBranch ??= Fixed(OrtValue.CreateTensorValueFromMemory(CachedStep, ScalarShape));
+    private OrtValue? _cachedBranch;
+
+    private OrtValue Fixed(OrtValue value)
+    {
+        _fixed.Add(value);
+        return value;
     }
 
     private void RunEncoder()
     {
         using var ids = OrtValue.CreateTensorValueFromMemory(_inputIds, [1, SourceLength]);
         using var mask = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1L, SourceLength).ToArray(), [1, SourceLength]);
-        using var runOptions = new RunOptions();
-        using var outputs = _graphs.Encoder.Run(runOptions, ["input_ids", "attention_mask"], [ids, mask], ["last_hidden_state"]);
+        using var outputs = _graphs.Encoder.Run(_runOptions, ["input_ids", "attention_mask"], [ids, mask], ["last_hidden_state"]);
         var states = outputs[0].GetTensorDataAsSpan<float>();
-        _hidden = (int)outputs[0].GetTensorTypeAndShape().Shape[2];
+        var hidden = outputs[0].GetTensorTypeAndShape().Shape[2];
         // The same encoding for every row (beam).
-        _encoderStates = new float[_rows * states.Length];
+        var tiled = new float[_rows * states.Length];
         for (var row = 0; row < _rows; row++)
-            states.CopyTo(_encoderStates.AsSpan(row * states.Length));
+            states.CopyTo(tiled.AsSpan(row * states.Length));
+        _encoderStates = Fixed(OrtValue.CreateTensorValueFromMemory(tiled, [_rows, SourceLength, hidden]));
     }
 
-    private void AddCommonInputs(Dictionary<string, OrtValue> inputs, int[] tokens, InferenceSession session)
+    /// <summary>
+    /// A step without past: the decoder (the merged graph's first-step branch, or decoder_model)
+    /// reads every row's whole sequence. With <paramref name="keepCache"/> (the first step of a
+    /// cached run) its outputs become the cache.
+    /// </summary>
+    private float[] RunWholeSequence(bool keepCache)
     {
-        inputs["input_ids"] = OrtValue.CreateTensorValueFromMemory(tokens.Select(t => (long)t).ToArray(), [_rows, 1]);
-        inputs["encoder_attention_mask"] = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1L, _rows * SourceLength).ToArray(), [_rows, SourceLength]);
-        if (session.InputMetadata.ContainsKey("encoder_hidden_states"))
-            inputs["encoder_hidden_states"] = OrtValue.CreateTensorValueFromMemory(_encoderStates, [_rows, SourceLength, _hidden]);
-    }
-
-    /// <summary>Runs a decoder step, keeps its new cache, and returns the logits of the last position per row.</summary>
-    private float[] Run(InferenceSession session, Dictionary<string, OrtValue> inputs, bool keepEncoderPast)
-    {
-        var names = inputs.Keys.Where(session.InputMetadata.ContainsKey).ToList();
-        var outputNames = session.OutputMetadata.Keys.ToList();
-        using var runOptions = new RunOptions();
-        using var outputs = session.Run(runOptions, names, names.Select(n => inputs[n]).ToList(), outputNames);
-        float[]? logits = null;
-        for (var i = 0; i < outputNames.Count; i++)
+        var length = _sequences[0].Count;
+        var ids = new long[_rows * length];
+        for (var row = 0; row < _rows; row++)
+            _sequences[row].CopyTo(ids, row * length);
+        using var inputIds = OrtValue.CreateTensorValueFromMemory(ids, [_rows, length]);
+        var inputs = new Dictionary<string, OrtValue>(StringComparer.Ordinal)
         {
-            var name = outputNames[i];
-            var shape = outputs[i].GetTensorTypeAndShape().Shape;
-            if (name == "logits")
+            ["input_ids"] = inputIds,
+            ["encoder_attention_mask"] = _encoderMask!,
+            ["encoder_hidden_states"] = _encoderStates!,
+        };
+        if (_graphs.IsMerged)
+        {
+            // The merged graph's first-step branch takes empty pasts and use_cache_branch = false.
+            if (_emptyPasts.Count == 0)
             {
-                // [rows, positions, vocab]: the last position of each row.
-                var positions = (int)shape[1];
-                var all = outputs[i].GetTensorDataAsSpan<float>();
-                logits = new float[_rows * VocabSize];
-                for (var row = 0; row < _rows; row++)
-                    all.Slice((row * positions + positions - 1) * VocabSize, VocabSize).CopyTo(logits.AsSpan(row * VocabSize));
-                continue;
+                var (heads, headSize) = _graphs.CacheShape;
+                foreach (var name in _graphs.PastNames)
+                    _emptyPasts[name] = Fixed(OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), [_rows, heads, 0, headSize]));
+                _emptyPasts["use_cache_branch"] = Fixed(OrtValue.CreateTensorValueFromMemory(FirstStep, ScalarShape));
             }
-            if (!name.StartsWith("present.", StringComparison.Ordinal))
-                continue;
-            var pastName = "past_key_values." + name["present.".Length..];
-            // Cross-attention keys and values are made once, by the first step; later steps may echo or omit them.
-            if (pastName.Contains(".encoder.", StringComparison.Ordinal) && !keepEncoderPast)
-                continue;
-            _past[pastName] = (outputs[i].GetTensorDataAsSpan<float>().ToArray(), (int)shape[2]);
+            foreach (var (name, value) in _emptyPasts)
+                inputs[name] = value;
         }
-        return logits ?? throw new InvalidOperationException("The decoder has no 'logits' output.");
+        if (!keepCache)
+        {
+            using var logitsOnly = Run(_graphs.Decoder, inputs, EncoderDecoderGraphs.LogitsOnly);
+            return _logits;
+        }
+        var outputNames = _graphs.FirstStepOutputs;
+        _firstOutputs = Run(_graphs.Decoder, inputs, outputNames);
+        KeepPresents(outputNames, _firstOutputs, decoderOnly: false);
+        return _logits;
     }
 
-    public void Dispose() => _past.Clear();
+    /// <summary>Runs a decoder step and copies the last position's logits of each row into <see cref="_logits"/>.</summary>
+    private IDisposableReadOnlyCollection<OrtValue> Run(InferenceSession session, Dictionary<string, OrtValue> inputs, IReadOnlyList<string> outputNames)
+    {
+        var names = new List<string>(inputs.Count);
+        var values = new List<OrtValue>(inputs.Count);
+        foreach (var (name, value) in inputs)
+        {
+            if (session.InputMetadata.ContainsKey(name))
+            {
+                names.Add(name);
+                values.Add(value);
+            }
+        }
+        var outputs = session.Run(_runOptions, names, values, outputNames);
+        try
+        {
+            // logits is the first output asked for: [rows, positions, vocab].
+            var positions = (int)outputs[0].GetTensorTypeAndShape().Shape[1];
+            var all = outputs[0].GetTensorDataAsSpan<float>();
+            for (var row = 0; row < _rows; row++)
+                all.Slice((row * positions + positions - 1) * VocabSize, VocabSize).CopyTo(_logits.AsSpan(row * VocabSize));
+            return outputs;
+        }
+        catch
+        {
+            outputs.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Makes a step's present.* outputs the next step's past_key_values.* inputs, without copying them.</summary>
+    private void KeepPresents(IReadOnlyList<string> outputNames, IDisposableReadOnlyCollection<OrtValue> outputs, bool decoderOnly)
+    {
+        for (var i = 1; i < outputNames.Count; i++)
+        {
+            var pastName = EncoderDecoderGraphs.PastNameOf(outputNames[i]);
+            if (decoderOnly && !EncoderDecoderGraphs.IsSelfAttention(pastName))
+                continue;
+            _past[pastName] = outputs[i];
+        }
+    }
+
+    /// <summary>Frees the self-attention cache of the previous step (the first step's outputs stay: they hold the cross-attention cache).</summary>
+    private void ReleaseStepCache()
+    {
+        _stepOutputs?.Dispose();
+        _stepOutputs = null;
+        foreach (var value in _reordered)
+            value.Dispose();
+        _reordered.Clear();
+    }
+
+    public void Dispose()
+    {
+        ReleaseStepCache();
+        _past.Clear();
+        _firstOutputs?.Dispose();
+        _firstOutputs = null;
+        foreach (var value in _fixed)
+            value.Dispose();
+        _fixed.Clear();
+        _runOptions.Dispose();
+    }
 }

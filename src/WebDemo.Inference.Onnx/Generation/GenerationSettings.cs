@@ -21,6 +21,12 @@ internal sealed record GenerationSettings
     public bool EarlyStopping { get; init; }
     /// <summary>The sampling seed; none draws one, so runs differ.</summary>
     public int? Seed { get; init; }
+    /// <summary>
+    /// Whether decoding reuses the key/value cache (one new token per step, the default) or feeds
+    /// the whole sequence every step without it: the same tokens, much slower; for verification
+    /// and benchmarks, not offered on the pages.
+    /// </summary>
+    public bool UseCache { get; init; } = true;
 }
 
 /// <summary>The ids generation starts from and stops at.</summary>

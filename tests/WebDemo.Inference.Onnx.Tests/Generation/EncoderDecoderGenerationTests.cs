@@ -74,6 +74,54 @@ public sealed class EncoderDecoderGenerationTests(EncoderDecoderGenerationTests.
         Assert.Equal(expected, generated);
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Without_the_cache_the_merged_decoder_generates_the_same_tokens(string input, string setting)
+    {
+        var (ids, parameters, expected) = Case(input, setting);
+
+        var generated = Generate(ids, Settings(parameters) with { UseCache = false }, new EncoderDecoderGraphs(_encoder, _merged, null));
+
+        Assert.Equal(expected, generated);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Without_the_cache_the_split_decoder_generates_the_same_tokens(string input, string setting)
+    {
+        var (ids, parameters, expected) = Case(input, setting);
+
+        // decoder_model.onnx alone: decoder_with_past_model.onnx is never run.
+        var generated = Generate(ids, Settings(parameters) with { UseCache = false }, new EncoderDecoderGraphs(_encoder, _firstStep, _withPast));
+
+        Assert.Equal(expected, generated);
+    }
+
+    public static TheoryData<string, bool> BeamCases() => new()
+    {
+        { "summarize_short", true }, { "summarize_short", false },
+        { "translate_fr_accents", true }, { "translate_fr_accents", false },
+        { "long_truncated", true }, { "long_truncated", false },
+    };
+
+    /// <summary>Beam search reorders the rows every step: the cache's rows (with it) or the sequences (without) must follow.</summary>
+    [Theory]
+    [MemberData(nameof(BeamCases))]
+    public void Beam_search_finds_the_same_sequence_with_and_without_the_cache(string input, bool merged)
+    {
+        var (ids, _, _) = Case(input, "greedy");
+        var graphs = merged ? new EncoderDecoderGraphs(_encoder, _merged, null) : new EncoderDecoderGraphs(_encoder, _firstStep, _withPast);
+        var settings = new GenerationSettings { MaxNewTokens = 20, NumBeams = 4, NoRepeatNgramSize = 2 };
+
+        var cached = Generate(ids, settings, graphs);
+        var uncached = Generate(ids, settings with { UseCache = false }, graphs);
+
+        Assert.NotEmpty(cached);
+        Assert.Equal(cached, uncached);
+        // The split layout's cached steps run decoder_with_past_model.onnx: it must agree with the merged graph.
+        Assert.Equal(Generate(ids, settings, new EncoderDecoderGraphs(_encoder, _merged, null)), cached);
+    }
+
     [Fact]
     public void Beam_search_runs_on_the_real_graphs_and_one_beam_is_greedy()
     {
@@ -88,7 +136,7 @@ public sealed class EncoderDecoderGenerationTests(EncoderDecoderGenerationTests.
 
     private static List<int> Generate(int[] ids, GenerationSettings settings, EncoderDecoderGraphs graphs)
     {
-        using var state = new EncoderDecoderState(graphs, ids, Tokens.StartId, vocabSize: 512);
+        using var state = new EncoderDecoderState(graphs, ids, Tokens.StartId, vocabSize: 512, settings.UseCache);
         var steps = TokenGenerator.Generate(state, settings, Tokens, default).ToList();
         return steps[^1].Final?.ToList() ?? steps.Select(s => s.Token!.Value).ToList();
     }

@@ -49,6 +49,7 @@ const inputs = [
   { name: "prefix_only", text: "summarize: " },
   { name: "sentinels", text: "The <extra_id_0> walks in <extra_id_1> park." },
   { name: "long_truncated", text: longText },
+  { name: "digits_accents", text: "translate English to German: On 12 March 2024 the café in Zürich sold 1,250 crêpes at 3.50 € each (déjà 90%)." },
 ];
 
 // Generation settings. max_new_tokens bounds every run (transformers.js's default max_length is 20

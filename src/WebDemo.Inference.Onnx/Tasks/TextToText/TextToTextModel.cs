@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using WebDemo.Inference.Errors;
@@ -110,7 +111,7 @@ internal sealed class TextToTextModel : ILocalModel
     {
         var tokens = new GenerationTokens(Config.DecoderStartId, Config.EosIds);
         var decoder = _tokenizer.CreateIncrementalDecoder();
-        using var state = new EncoderDecoderState(_graphs, encoded.Ids, Config.DecoderStartId, Config.VocabSize);
+        using var state = new EncoderDecoderState(_graphs, encoded.Ids, Config.DecoderStartId, Config.VocabSize, settings.UseCache);
         var first = true;
         var pending = 0; // tokens whose text the decoder still holds back (an unfinished word)
 
@@ -149,6 +150,27 @@ internal sealed class TextToTextModel : ILocalModel
             Send(rest, pending);
     }
 
+    /// <summary>
+    /// For benchmarks and checks: tokenizes <paramref name="input"/> as it is (no preset) and
+    /// generates its ids with <paramref name="settings"/> on the request path's engine, timing the
+    /// encoder and the whole run (tokenizing included).
+    /// </summary>
+    internal GenerationRun GenerateIds(string input, GenerationSettings settings, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var encoded = _tokenizer.Encode(input);
+        using var state = new EncoderDecoderState(_graphs, encoded.Ids, Config.DecoderStartId, Config.VocabSize, settings.UseCache);
+        var ids = new List<int>();
+        foreach (var step in TokenGenerator.Generate(state, settings, new GenerationTokens(Config.DecoderStartId, Config.EosIds), cancellationToken))
+        {
+            if (step.Final is { } final)
+                ids = [.. final];
+            else if (step.Token is { } token)
+                ids.Add(token);
+        }
+        return new GenerationRun(encoded.Ids.Length, ids, state.EncoderTime, Stopwatch.GetElapsedTime(started));
+    }
+
     /// <summary>The engine's settings from HF parameters: for an encoder-decoder, max_length and min_length count the start token.</summary>
     internal static GenerationSettings Settings(GenerationParameters p, int maxNewTokens)
     {
@@ -179,3 +201,6 @@ internal sealed class TextToTextModel : ILocalModel
         _graphs.DecoderWithPast?.Dispose();
     }
 }
+
+/// <summary>What <see cref="TextToTextModel.GenerateIds"/> did: input length, the new ids, the encoder's time and the whole run's.</summary>
+internal sealed record GenerationRun(int InputTokens, IReadOnlyList<int> Ids, TimeSpan EncoderTime, TimeSpan Total);
