@@ -83,6 +83,23 @@ public sealed class InputTokenCounterTests : IAsyncLifetime
         Assert.Equal(requestsAfterLoad, _hub.Requests.Count); // counting fetched nothing
     }
 
+    [Theory]
+    [InlineData("en", "fr", "Where is the train station?")]
+    [InlineData("en", "ro", "Thank you very much for your help!")]
+    [InlineData(null, null, "The house is wonderful.")]
+    public async Task The_count_is_what_the_model_reads_when_it_translates(string? source, string? target, string text)
+    {
+        await LoadAsync();
+        var task = _services.GetRequiredService<IInferenceTask<TranslationRequest, GeneratedText>>();
+        int? read = null;
+        await foreach (var update in task.RunAsync(new TranslationRequest(text, source, target, new GenerationParameters { MaxNewTokens = 1 }, TestPaths.T5RepoId, "local")))
+            read ??= update.Partial?.InputTokens;
+
+        var count = Translations.TryCount(new TranslationCall(TestPaths.T5RepoId, text, source, target, new()));
+
+        Assert.Equal(read, count?.Tokens);
+    }
+
     [Fact]
     public async Task A_model_that_is_not_local_or_a_pair_the_model_lacks_has_no_count()
     {

@@ -89,8 +89,14 @@ public sealed class InputSizeTests : IAsyncDisposable
         size.Render(p => p.Add(c => c.Text, "a b"));
         size.Render(p => p.Add(c => c.Text, "a b c"));
 
+        Assert.Equal("5 of 100 characters · counting tokens…", Caption(size)); // never a count of another text beside this one
         size.WaitForAssertion(() => Assert.Equal("4 of 8 tokens · 5 of 100 characters", Caption(size)));
         Assert.Equal(["a b c"], counter.Counted);
+
+        size.Render(p => p.Add(c => c.Text, "a b c d"));
+
+        Assert.Equal("7 of 100 characters · counting tokens…", Caption(size));
+        size.WaitForAssertion(() => Assert.Equal("5 of 8 tokens · 7 of 100 characters", Caption(size)));
     }
 
     [Fact]
@@ -100,8 +106,8 @@ public sealed class InputSizeTests : IAsyncDisposable
 
         var size = Render("one two", counter.Count);
 
-        size.WaitForAssertion(() => Assert.NotEmpty(counter.Counted));
-        Assert.Equal("7 of 100 characters · tokens are counted once the model is loaded", Caption(size));
+        size.WaitForAssertion(() => Assert.Equal("7 of 100 characters · tokens are counted once the model is loaded", Caption(size)));
+        Assert.NotEmpty(counter.Counted);
 
         counter.Loaded = true; // a run loaded it; the page renders again
         size.Render(p => p.Add(c => c.Text, "one two"));

@@ -163,7 +163,8 @@ public sealed class SummarizationPageTests : IAsyncDisposable
 
         page.Find("textarea").Input("Some text.");
 
-        page.WaitForAssertion(() => Assert.NotEmpty(_counter.Calls));
-        Assert.Equal("10 of 100 characters · tokens are counted once the model is loaded", page.Find("[data-testid=input-size-text]").TextContent);
+        page.WaitForAssertion(() => Assert.Equal("10 of 100 characters · tokens are counted once the model is loaded",
+            page.Find("[data-testid=input-size-text]").TextContent));
+        Assert.NotEmpty(_counter.Calls);
     }
 }
