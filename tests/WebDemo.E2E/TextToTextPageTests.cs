@@ -87,6 +87,9 @@ public class TextToTextPageTests(PublishedApp app)
         await Assertions.Expect(page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(3);
         await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = "German" }).ClickAsync();
         await page.FillAsync("textarea", "The house is wonderful.");
+        // The model was loaded for its pairs, so its tokenizer counts "translate English to German: " + the text + </s>.
+        await Assertions.Expect(page.Locator("[data-testid=input-size-text]"))
+            .ToHaveTextAsync($"{TinyT5Reference.InputTokenCount("translate_de")} of 512 tokens · 23 of 20,000 characters");
         await ChooseGreedyAsync(page, 20);
 
         await page.ClickAsync("button[data-testid=run]");

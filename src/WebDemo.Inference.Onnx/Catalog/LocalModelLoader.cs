@@ -59,6 +59,16 @@ internal sealed class LocalModelLoader(
     public bool IsLoaded(string id) =>
         _models.TryGetValue(id, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully;
 
+    /// <summary>The model when it is loaded already; never starts a download or a load.</summary>
+    public bool TryGetLoaded<TModel>(string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TModel? model)
+        where TModel : class, ILocalModel
+    {
+        model = _models.TryGetValue(id, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully
+            ? lazy.Value.Result as TModel
+            : null;
+        return model is not null;
+    }
+
     /// <summary>
     /// The loaded model. The first caller downloads and loads it, reporting progress; later
     /// callers wait for that same load. A failed load is forgotten so the next call tries again.

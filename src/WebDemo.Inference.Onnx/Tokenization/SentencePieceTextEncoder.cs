@@ -95,6 +95,13 @@ internal sealed class SentencePieceTextEncoder
         return new EncodedText([.. ids], truncated);
     }
 
+    /// <summary>How many tokens <see cref="Encode(string)"/> makes of the text before any cut: its tokens and &lt;/s&gt;.</summary>
+    public int CountTokens(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Tokenize(text).Count + 1;
+    }
+
     /// <summary>transformers.js's <c>decode(ids, { skip_special_tokens })</c>.</summary>
     public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = true) => _decoding.Decode(ids, skipSpecialTokens);
 

@@ -1,6 +1,10 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using System.Text;
+using System.Text.Json;
 using WebDemo.Inference.Streaming;
+using WebDemo.Inference.Tasks.Generation;
+using WebDemo.Inference.Tasks.Summarization;
 using WebDemo.Inference.Tasks.TextClassification;
 using WebDemo.TestSupport;
 
@@ -28,6 +32,51 @@ public class InferenceHubTests(WebDemoServer server)
         Assert.Equal("local", final.Provenance!.Provider);
         Assert.Equal(TestPaths.SentimentRepoId, final.Provenance.Model);
         Assert.Equal("CPU", final.Provenance.Device);
+    }
+
+    [Fact]
+    public async Task Summarization_streams_the_pieces_the_api_streams_then_the_provenance_with_token_counts()
+    {
+        const string text = "The quick brown fox jumps over the lazy dog.";
+        var greedy = new GenerationParameters { MaxNewTokens = 20, NumBeams = 1, NoRepeatNgramSize = 0, MinLength = 0 };
+        await using var connection = await server.ConnectHubAsync();
+
+        var updates = new List<InferenceUpdate<GeneratedText>>();
+        await foreach (var update in connection.StreamAsync<InferenceUpdate<GeneratedText>>("Summarization",
+            new SummarizationRequest(text, greedy, TestPaths.T5RepoId, "local")))
+            updates.Add(update);
+
+        // The same request through the HTTP API, streamed as server-sent events.
+        using var client = server.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/local/models/{TestPaths.T5RepoId}/pipeline/summarization")
+        {
+            Content = new StringContent(
+                $$$"""{"inputs": "{{{text}}}", "parameters": {"max_new_tokens": 20, "num_beams": 1, "no_repeat_ngram_size": 0, "min_length": 0}}""",
+                Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        var events = (await (await client.SendAsync(request)).Content.ReadAsStringAsync()).Split('\n')
+            .Where(l => l.StartsWith("data: ", StringComparison.Ordinal))
+            .Select(l => JsonDocument.Parse(l["data: ".Length..]).RootElement).ToList();
+        var apiPieces = events.Where(e => e.GetProperty("kind").GetString() == "Partial")
+            .Select(e => e.GetProperty("partial").GetProperty("text").GetString()!).ToList();
+
+        var hubPieces = updates.Where(u => u.Kind == UpdateKind.Partial).Select(u => u.Partial!.Text).ToList();
+        Assert.True(hubPieces.Count > 3, $"expected the text in several pieces, got {hubPieces.Count}");
+        Assert.Equal(apiPieces, hubPieces);
+        Assert.Equal(TinyT5Reference.GreedyText("summarize_short"), string.Concat(hubPieces));
+
+        var final = updates[^1];
+        Assert.Equal(UpdateKind.Final, final.Kind);
+        Assert.Single(updates, u => u.Kind == UpdateKind.Final);
+        Assert.All(updates.SkipWhile(u => u.Kind != UpdateKind.Partial).SkipLast(1), u => Assert.Equal(UpdateKind.Partial, u.Kind));
+        var provenance = final.Provenance!;
+        Assert.Equal(("local", TestPaths.T5RepoId), (provenance.Provider, provenance.Model));
+        Assert.Equal(20, provenance.TokensOut);
+        Assert.Equal(updates.First(u => u.Kind == UpdateKind.Partial).Partial!.InputTokens, provenance.TokensIn);
+        Assert.Equal(TinyT5Reference.InputTokenCount("summarize_short"), provenance.TokensIn); // "summarize: " + the text + </s>
+        var apiFinal = events[^1].GetProperty("provenance");
+        Assert.Equal((provenance.TokensIn, provenance.TokensOut), (apiFinal.GetProperty("tokensIn").GetInt32(), apiFinal.GetProperty("tokensOut").GetInt32()));
     }
 
     [Fact]

@@ -24,7 +24,8 @@ internal sealed class TextToTextModelKind<TRequest>(OnnxSessionFactory sessions)
 }
 
 /// <summary>What the summarization and translation backends share: load the model with progress, then generate.</summary>
-internal abstract class LocalTextToTextBackend<TCall>(LocalModelLoader loader, string task) : ILocalTaskBackend<TCall, GeneratedText>
+internal abstract class LocalTextToTextBackend<TCall>(LocalModelLoader loader, string task)
+    : ILocalTaskBackend<TCall, GeneratedText>, IInputTokenCounter<TCall>
 {
     protected LocalModelLoader Loader => loader;
 
@@ -38,6 +39,24 @@ internal abstract class LocalTextToTextBackend<TCall>(LocalModelLoader loader, s
 
     /// <summary>The task preset (prefix and defaults) this call uses, or an error in words when the model has none for it.</summary>
     protected abstract TaskPreset? PresetFor(TextToTextModel model, TCall call);
+
+    /// <summary>The tokens the model would read, prefix included, when it is loaded; a pair it lacks has no count (running it says why).</summary>
+    public InputTokenCount? TryCount(TCall call)
+    {
+        var (modelId, input, _, _) = Describe(call);
+        if (!Models.Contains(modelId) || !loader.TryGetLoaded<TextToTextModel>(modelId, out var model))
+            return null;
+        TaskPreset? preset;
+        try
+        {
+            preset = PresetFor(model, call);
+        }
+        catch (InferenceException)
+        {
+            return null;
+        }
+        return new InputTokenCount(model.CountInputTokens(preset, input), model.MaxInputTokens);
+    }
 
     public async IAsyncEnumerable<InferenceUpdate<GeneratedText>> StreamAsync(TCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -17,8 +17,12 @@ public static class LocalTextToTextRegistration
         services.AddOnnxInference(configuration).AddSummarizationTask(configuration).AddTranslationTask(configuration);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILocalModelKind, TextToTextModelKind<SummarizationRequest>>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILocalModelKind, TextToTextModelKind<TranslationRequest>>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILocalTaskBackend<SummarizationCall, GeneratedText>, LocalSummarizationBackend>());
+        services.TryAddSingleton<LocalSummarizationBackend>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILocalTaskBackend<SummarizationCall, GeneratedText>, LocalSummarizationBackend>(
+            sp => sp.GetRequiredService<LocalSummarizationBackend>()));
+        services.TryAddSingleton<IInputTokenCounter<SummarizationCall>>(sp => sp.GetRequiredService<LocalSummarizationBackend>());
         services.TryAddSingleton<LocalTranslationBackend>();
+        services.TryAddSingleton<IInputTokenCounter<TranslationCall>>(sp => sp.GetRequiredService<LocalTranslationBackend>());
         services.TryAddSingleton<ITranslationLanguages>(sp => sp.GetRequiredService<LocalTranslationBackend>());
         if (!services.Any(d => d.ServiceType == typeof(ILocalTaskBackend<TranslationCall, GeneratedText>)))
             services.AddSingleton<ILocalTaskBackend<TranslationCall, GeneratedText>>(sp => sp.GetRequiredService<LocalTranslationBackend>());

@@ -37,6 +37,9 @@ internal sealed class TextToTextModel : ILocalModel
     /// <summary>The most input tokens the model reads; longer input is truncated.</summary>
     public int MaxInputTokens => _tokenizer.MaxLength;
 
+    /// <summary>How many tokens the model reads of <paramref name="input"/> with the preset's prefix, before it is cut to <see cref="MaxInputTokens"/>.</summary>
+    public int CountInputTokens(TaskPreset? preset, string input) => _tokenizer.CountTokens((preset?.Prefix ?? "") + input);
+
     /// <summary>
     /// The files to fetch: the merged decoder (Optimum's default, one graph), or with
     /// <paramref name="splitDecoder"/> the decoder and decoder_with_past pair.

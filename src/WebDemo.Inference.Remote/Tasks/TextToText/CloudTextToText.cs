@@ -23,11 +23,18 @@ internal sealed class CloudSummarization(HuggingFaceToken token, ProviderMapping
         new CloudTextToTextBackend<SummarizationCall>(provider.Name, provider.ProviderModelId, client, SummarizationRequest.TaskName, "summary_text",
             call => new TextToTextInput(call.Input, Parameters(call.Parameters, null, null)));
 
-    /// <summary>The HF body's parameters: the generation ones under generate_parameters, as the spec puts them.</summary>
-    internal static TextToTextParameters? Parameters(GenerationParameters generation, string? source, string? target) =>
-        generation == new GenerationParameters() && source is null && target is null
-            ? null
-            : new TextToTextParameters { GenerateParameters = generation == new GenerationParameters() ? null : generation, SrcLang = source, TgtLang = target };
+    /// <summary>
+    /// The HF body's parameters, the generation ones flat beside src_lang/tgt_lang as the transformers
+    /// pipelines take them. hf-inference (huggingface-inference-toolkit) passes "parameters" to the
+    /// pipeline as keyword arguments and unfolds "generate_parameters" only for translation and
+    /// text-generation, so a summarization body that nested them would be refused there. "seed" is
+    /// left out: transformers' generate() has no such argument and refuses unknown ones.
+    /// </summary>
+    internal static TextToTextParameters? Parameters(GenerationParameters generation, string? source, string? target)
+    {
+        var sent = generation with { Seed = null };
+        return sent == new GenerationParameters() && source is null && target is null ? null : TextToTextParameters.Flat(sent, source, target);
+    }
 }
 
 /// <summary>Translation at the cloud providers that serve a model.</summary>

@@ -24,7 +24,17 @@ public sealed record TextToTextParameters : GenerationParameters
     /// <summary>Part of the spec; decoding always cleans up spaces as the model's tokenizer says.</summary>
     public bool? CleanUpTokenizationSpaces { get; init; }
 
-    /// <summary>The generation parameters, those of generate_parameters over the flat ones.</summary>
+    /// <summary>The body a provider is sent: the generation parameters flat, by their HF names, and the languages.</summary>
+    public static TextToTextParameters Flat(GenerationParameters g, string? source = null, string? target = null) => new()
+    {
+        MaxNewTokens = g.MaxNewTokens, MinNewTokens = g.MinNewTokens, MaxLength = g.MaxLength, MinLength = g.MinLength,
+        DoSample = g.DoSample, Temperature = g.Temperature, TopK = g.TopK, TopP = g.TopP, RepetitionPenalty = g.RepetitionPenalty,
+        NoRepeatNgramSize = g.NoRepeatNgramSize, NumBeams = g.NumBeams, LengthPenalty = g.LengthPenalty, EarlyStopping = g.EarlyStopping, Seed = g.Seed,
+        SrcLang = source, TgtLang = target,
+    };
+
+    /// <summary>The generation parameters, those of generate_parameters over the flat ones. Not part of the wire.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public GenerationParameters Generation => (GenerateParameters ?? new GenerationParameters()).Over(new GenerationParameters
     {
         MaxNewTokens = MaxNewTokens, MinNewTokens = MinNewTokens, MaxLength = MaxLength, MinLength = MinLength,

@@ -40,8 +40,22 @@ public sealed class SummarizationPageTests : IAsyncDisposable
         }
     }
 
+    /// <summary>The local model's token counter: two characters a token, limit 512; no count while "not loaded".</summary>
+    private sealed class FakeCounter : IInputTokenCounter<SummarizationCall>
+    {
+        public volatile bool Loaded = true;
+        public System.Collections.Concurrent.ConcurrentQueue<SummarizationCall> Calls { get; } = new();
+
+        public InputTokenCount? TryCount(SummarizationCall call)
+        {
+            Calls.Enqueue(call);
+            return Loaded ? new InputTokenCount((call.Input.Length + 1) / 2, 512) : null;
+        }
+    }
+
     private readonly BunitContext _ctx = new();
     private readonly ScriptedSummarizer _backend = new();
+    private readonly FakeCounter _counter = new();
 
     public SummarizationPageTests()
     {
@@ -52,6 +66,7 @@ public sealed class SummarizationPageTests : IAsyncDisposable
         _ctx.Services.AddSingleton<IInferenceTask<SummarizationRequest, GeneratedText>>(new SummarizationTask([_backend], options));
         _ctx.Services.AddSingleton(new PageAdmission(new ClientRateLimits(Options.Create(new RateLimitOptions { PermitsPerWindow = 100 }))));
         _ctx.Services.AddSingleton(new BrowserIdentity());
+        _ctx.Services.AddSingleton<IInputTokenCounter<SummarizationCall>>(_counter);
         _ctx.Render<MudPopoverProvider>();
     }
 
@@ -121,5 +136,35 @@ public sealed class SummarizationPageTests : IAsyncDisposable
         page.WaitForAssertion(() => Assert.Single(_backend.Calls));
         var parameters = _backend.Calls[0].Parameters;
         Assert.Equal((4, false, 30), (parameters.NumBeams, parameters.DoSample, parameters.MaxNewTokens));
+    }
+
+    [Fact]
+    public void The_local_model_s_tokens_are_counted_as_the_text_is_typed_and_over_512_it_says_the_text_will_be_cut()
+    {
+        var page = _ctx.Render<Summarization>();
+
+        page.Find("textarea").Input("A text of twenty-two.");
+
+        page.WaitForAssertion(() => Assert.StartsWith("11 of 512 tokens", page.Find("[data-testid=input-size-text]").TextContent, StringComparison.Ordinal));
+        Assert.Empty(page.FindAll("[data-testid=token-limit-notice]"));
+        Assert.Contains(_counter.Calls, c => c.Model == "test/t5" && c.Input == "A text of twenty-two.");
+
+        page.Find("textarea").Input(new string('x', 1125));
+
+        page.WaitForAssertion(() => Assert.Contains("will be cut", page.Find("[data-testid=token-limit-notice]").TextContent));
+        Assert.StartsWith("563 of 512 tokens", page.Find("[data-testid=input-size-text]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Before_the_local_model_is_loaded_only_characters_are_shown()
+    {
+        _counter.Loaded = false;
+        var page = _ctx.Render<Summarization>();
+
+        page.Find("textarea").Input("Some text.");
+
+        page.WaitForAssertion(() => Assert.Equal("10 of 100 characters · tokens are counted once the model is loaded",
+            page.Find("[data-testid=input-size-text]").TextContent));
+        Assert.NotEmpty(_counter.Calls);
     }
 }
