@@ -88,7 +88,8 @@ public sealed class OpenTelemetryExportTests : IAsyncLifetime
         Assert.Contains(new Uri(_collector.Url).Authority, page);
         Assert.Contains("http/protobuf", page);
         var row = TableRow(page, "conversational", "auto");
-        Assert.Contains("1 (1 ok)", row);
+        // Other tests of this process make chat calls on "auto" too (the meter is the process's): at least this one is counted.
+        Assert.Matches(@"[1-9]\d* \([1-9]\d* ok\)", row);
         Assert.Contains(" ms / ", row); // time to first result, p50 / p95
         Assert.DoesNotContain(Input, page);
     }
