@@ -20,7 +20,8 @@ public sealed class SharedFactAttribute : FactAttribute
 
     public string Needs { get; }
 
-    internal static string SkipReason(string needs) => $"needs ../shared ({needs}); absent here";
+    /// <summary>The one-line reason a test that needs ../shared is skipped with where it is absent.</summary>
+    public static string SkipReason(string needs) => $"needs ../shared ({needs}); absent here";
 }
 
 /// <summary>A <see cref="SharedFactAttribute"/> for theories: one skipped test where ../shared/models is absent.</summary>
