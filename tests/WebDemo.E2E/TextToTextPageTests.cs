@@ -46,7 +46,9 @@ public class TextToTextPageTests(PublishedApp app)
         var page = await context.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/summarization?provider=local&text=" + Uri.EscapeDataString("The quick brown fox jumps over the lazy dog."));
         await page.WaitForSelectorAsync("[data-interactive=true]", new PageWaitForSelectorOptions { Timeout = 30_000 });
-        await ChooseGreedyAsync(page, 200);
+        // 2,000 tokens: long enough to be seen growing even where the engine writes 200 in one render.
+        await ChooseGreedyAsync(page, 2000);
+        await page.FillAsync(Field("min-new-tokens"), "2000");
         await page.EvaluateAsync(WatchOutput);
 
         await page.ClickAsync("button[data-testid=run]");
