@@ -13,6 +13,9 @@ public sealed class OnnxRuntimeOptions
     /// <summary>Threads one inference may use; 0 lets ONNX Runtime decide.</summary>
     public int IntraOpThreads { get; set; }
 
+    /// <summary>Whether ONNX Runtime's intra-op threads spin while waiting for work (its default); off gives the cores back sooner on a shared machine.</summary>
+    public bool AllowSpinning { get; set; } = true;
+
     /// <summary>
     /// The most texts one model run takes, from one request's lines or from concurrent requests
     /// (dynamic micro-batching); texts are grouped by length, and each result streams out as its
@@ -20,8 +23,8 @@ public sealed class OnnxRuntimeOptions
     /// </summary>
     public int BatchSize { get; set; } = 8;
 
-    /// <summary>How long (ms) a text that arrives at an idle model may wait for others to join its batch. Under load batches fill while the previous one runs, without waiting.</summary>
-    public double BatchMaxWaitMs { get; set; } = 2;
+    /// <summary>How long (ms) a text that arrives at an idle model may wait for others to join its batch. 0 (the default): under load batches fill while the previous one runs, without waiting, and a lone caller never waits (bench/README.md).</summary>
+    public double BatchMaxWaitMs { get; set; }
 
     /// <summary>The most padding a batch may carry per real token (0.25: a batch costs at most 1.25× its texts' own tokens); longer and shorter texts go in separate batches.</summary>
     public double BatchMaxPadding { get; set; } = 0.25;

@@ -70,6 +70,8 @@ internal sealed class OnnxSessionFactory
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         if (_options.IntraOpThreads > 0)
             options.IntraOpNumThreads = _options.IntraOpThreads;
+        if (!_options.AllowSpinning)
+            options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (useCuda)
             options.AppendExecutionProvider_CUDA(_options.CudaDeviceId);
         return options;

@@ -58,13 +58,19 @@ internal sealed class TextClassificationModel : ILocalModel
     /// is done, so results come in completion order (short texts usually first), each carrying
     /// its <see cref="ClassifiedText.Index"/> in the request.
     /// </summary>
-    public async IAsyncEnumerable<ClassifiedText> ClassifyAsync(IReadOnlyList<string> texts, int? topK,
+    public IAsyncEnumerable<ClassifiedText> ClassifyAsync(IReadOnlyList<string> texts, int? topK, CancellationToken cancellationToken = default) =>
+        ClassifyAsync(texts, topK, _batcher, cancellationToken);
+
+    /// <summary>A batcher of this model's runs with other settings than the app's (the benchmark compares them).</summary>
+    internal MicroBatcher<EncodedText, float[]> CreateBatcher(MicroBatcherOptions options) => new(Run, options);
+
+    internal async IAsyncEnumerable<ClassifiedText> ClassifyAsync(IReadOnlyList<string> texts, int? topK, MicroBatcher<EncodedText, float[]> batcher,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         if (texts.Count == 0)
             yield break;
         var encoded = texts.Select(_encoder.Encode).ToArray();
-        var pending = _batcher.EnqueueMany(encoded.Select(e => (e, e.Ids.Length)).ToList(), cancellationToken);
+        var pending = batcher.EnqueueMany(encoded.Select(e => (e, e.Ids.Length)).ToList(), cancellationToken);
         var positions = pending.Select((task, i) => (task, i)).ToDictionary(p => p.task, p => p.i);
         await foreach (var done in Task.WhenEach(pending).WithCancellation(cancellationToken).ConfigureAwait(false))
         {
@@ -72,6 +78,8 @@ internal sealed class TextClassificationModel : ILocalModel
             yield return Result(i, texts[i], encoded[i], await done.ConfigureAwait(false), topK);
         }
     }
+
+    internal EncodedText Encode(string text) => _encoder.Encode(text);
 
     /// <summary>Runs the texts as one batch, in the order given, padded to the longest (no micro-batcher).</summary>
     /// <param name="firstIndex">The index of <paramref name="texts"/>[0] in the whole request.</param>
