@@ -132,6 +132,7 @@ if (sections.Contains("concurrent"))
     Console.WriteLine($"## {callers} concurrent single-text callers vs one caller at a time (texts/s; p50 and p95 of each text's latency, ms)");
     Console.WriteLine();
     Console.WriteLine("- one at a time, direct: one model run per text, no batcher (the fastest a lone caller can be)");
+    Console.WriteLine("- one at a time, Task.Run: the previous app path for one text (one model run on the thread pool, awaited)");
     Console.WriteLine($"- one at a time, batcher: the app's path (max wait {waitMs} ms)");
     Console.WriteLine("- concurrent, no batcher: what the app did before: each request its own model run, all at once");
     Console.WriteLine($"- concurrent, batcher B: the app's path with Onnx:BatchSize B, max wait {waitMs} ms, padding limit {padding}");
@@ -144,6 +145,7 @@ if (sections.Contains("concurrent"))
         var single = texts.Select(t => (IReadOnlyList<string>)[t]).ToList();
         var modes = new List<(string Mode, Figures F)>();
         modes.Add(("one at a time, direct", await Measure(single, r => { classifier.Classify(r, 0, null); return Task.CompletedTask; })));
+        modes.Add(("one at a time, Task.Run", await Measure(single, r => Task.Run(() => classifier.Classify(r, 0, null)))));
         using (var batcher = classifier.CreateBatcher(new MicroBatcherOptions(concurrentBatches.Max(), TimeSpan.FromMilliseconds(waitMs), padding)))
             modes.Add(("one at a time, batcher", await Measure(single, async r => { await foreach (var _ in classifier.ClassifyAsync(r, null, batcher)) { } })));
         modes.Add(("concurrent, no batcher", await Measure(single, r => Task.Run(() => classifier.Classify(r, 0, null)), callers)));
