@@ -21,7 +21,7 @@ public sealed class OnnxRuntimeOptions
     /// (dynamic micro-batching); texts are grouped by length, and each result streams out as its
     /// batch finishes. Chosen from bench/ (see bench/README.md).
     /// </summary>
-    public int BatchSize { get; set; } = 4;
+    public int BatchSize { get; set; } = 16;
 
     /// <summary>How long (ms) a text that arrives at an idle model may wait for others to join its batch. 0 (the default): under load batches fill while the previous one runs, without waiting, and a lone caller never waits (bench/README.md).</summary>
     public double BatchMaxWaitMs { get; set; }
