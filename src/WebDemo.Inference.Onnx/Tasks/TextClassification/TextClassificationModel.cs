@@ -70,12 +70,22 @@ internal sealed class TextClassificationModel : ILocalModel
         if (texts.Count == 0)
             yield break;
         var encoded = texts.Select(_encoder.Encode).ToArray();
-        var pending = batcher.EnqueueMany(encoded.Select(e => (e, e.Ids.Length)).ToList(), cancellationToken);
+        // Whatever ends this stream early (cancellation, an error, a consumer that stops reading)
+        // takes this request's texts that have not run yet out of the queue.
+        using var end = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pending = batcher.EnqueueMany(encoded.Select(e => (e, e.Ids.Length)).ToList(), end.Token);
         var positions = pending.Select((task, i) => (task, i)).ToDictionary(p => p.task, p => p.i);
-        await foreach (var done in Task.WhenEach(pending).WithCancellation(cancellationToken).ConfigureAwait(false))
+        try
         {
-            var i = positions[done];
-            yield return Result(i, texts[i], encoded[i], await done.ConfigureAwait(false), topK);
+            await foreach (var done in Task.WhenEach(pending).WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                var i = positions[done];
+                yield return Result(i, texts[i], encoded[i], await done.ConfigureAwait(false), topK);
+            }
+        }
+        finally
+        {
+            await end.CancelAsync().ConfigureAwait(false);
         }
     }
 

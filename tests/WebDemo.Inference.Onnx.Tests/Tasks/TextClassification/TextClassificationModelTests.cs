@@ -135,6 +135,20 @@ public class TextClassificationModelTests(SentimentModelFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task A_reader_that_stops_early_leaves_the_model_serving_others()
+    {
+        var texts = Enumerable.Range(0, 40).Select(i => $"line number {i} of a long request").ToList();
+
+        await foreach (var _ in Model.ClassifyAsync(texts, null))
+            break; // the rest of this request leaves the queue
+
+        var after = new List<WebDemo.Inference.Tasks.TextClassification.ClassifiedText>();
+        await foreach (var result in Model.ClassifyAsync(["what a lovely day"], 1))
+            after.Add(result);
+        Assert.Equal(Model.Classify(["what a lovely day"], 0, 1).Single().Labels, after.Single().Labels);
+    }
+
+    [Fact]
     public void Scores_sum_to_one_over_the_configs_labels_best_first()
     {
         var result = Model.Classify(["what a lovely day"], 0, null).Single();
