@@ -29,6 +29,8 @@ public static class OnnxRegistration
             .Bind(configuration.GetSection(HubOptions.Section));
         services.AddOptions<OnnxRuntimeOptions>().Bind(configuration.GetSection(OnnxRuntimeOptions.Section))
             .Validate(o => o.BatchSize >= 1, "Onnx:BatchSize must be at least 1.")
+            .Validate(o => o.BatchMaxWaitMs is >= 0 and <= 10_000, "Onnx:BatchMaxWaitMs must be between 0 and 10000.")
+            .Validate(o => o.BatchMaxPadding >= 0, "Onnx:BatchMaxPadding must be 0 or more.")
             .ValidateOnStart();
         services.AddOptions<LocalModelOptions>().Bind(configuration.GetSection(LocalModelOptions.Section))
             .Validate(o => o.Models.All(m => m.Id.Length > 0 && m.Task.Length > 0), "Each LocalModels:Models entry needs an Id and a Task.")

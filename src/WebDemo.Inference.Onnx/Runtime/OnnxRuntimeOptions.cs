@@ -22,6 +22,16 @@ public sealed class OnnxRuntimeOptions
     /// </summary>
     public bool AllowSpinning { get; set; }
 
-    /// <summary>Texts run through the model together; each batch's results stream out as it finishes.</summary>
-    public int BatchSize { get; set; } = 8;
+    /// <summary>
+    /// The most texts one model run takes, from one request's lines or from concurrent requests
+    /// (dynamic micro-batching); texts are grouped by length, and each result streams out as its
+    /// batch finishes. Chosen from bench/ (see bench/README.md).
+    /// </summary>
+    public int BatchSize { get; set; } = 16;
+
+    /// <summary>How long (ms) a text that arrives at an idle model may wait for others to join its batch. 0 (the default): under load batches fill while the previous one runs, without waiting, and a lone caller never waits (bench/README.md).</summary>
+    public double BatchMaxWaitMs { get; set; }
+
+    /// <summary>The most padding a batch may carry per real token (0.25: a batch costs at most 1.25× its texts' own tokens); longer and shorter texts go in separate batches.</summary>
+    public double BatchMaxPadding { get; set; } = 0.25;
 }

@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
-using Microsoft.Extensions.Options;
 using WebDemo.Inference.Onnx.Catalog;
-using WebDemo.Inference.Onnx.Runtime;
 using WebDemo.Inference.Routing;
 using WebDemo.Inference.Streaming;
 using WebDemo.Inference.Tasks;
@@ -10,9 +8,7 @@ using WebDemo.Inference.Tasks.TextClassification;
 namespace WebDemo.Inference.Onnx.Tasks.TextClassification;
 
 /// <summary>Text classification on this machine with ONNX Runtime.</summary>
-internal sealed class LocalTextClassificationBackend(
-    LocalModelLoader loader,
-    IOptions<OnnxRuntimeOptions> options) : ILocalTaskBackend<TextClassificationCall, ClassifiedText>
+internal sealed class LocalTextClassificationBackend(LocalModelLoader loader) : ILocalTaskBackend<TextClassificationCall, ClassifiedText>
 {
     public string Provider => ProviderNames.Local;
 
@@ -31,16 +27,10 @@ internal sealed class LocalTextClassificationBackend(
         }
         var model = loaded.Value!;
 
-        // Batches keep the CPU busy; each batch's lines go out as soon as it is done.
-        var batchSize = Math.Max(1, options.Value.BatchSize);
-        for (var start = 0; start < call.Inputs.Count; start += batchSize)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var batch = call.Inputs.Skip(start).Take(batchSize).ToList();
-            var first = start;
-            var results = await Task.Run(() => model.Classify(batch, first, call.TopK), cancellationToken).ConfigureAwait(false);
-            foreach (var result in results)
-                yield return InferenceUpdate<ClassifiedText>.ForPartial(result);
-        }
+        // Every line joins the model's micro-batcher (with the lines of concurrent requests),
+        // grouped by length; results stream out as their batches finish, in completion order, each
+        // with its input position (ClassifiedText.Index). The page and the API order by Index.
+        await foreach (var result in model.ClassifyAsync(call.Inputs, call.TopK, cancellationToken).ConfigureAwait(false))
+            yield return InferenceUpdate<ClassifiedText>.ForPartial(result);
     }
 }

@@ -77,6 +77,78 @@ public class TextClassificationModelTests(SentimentModelFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task Lines_sorted_into_batches_come_back_with_their_positions_and_their_scores_alone()
+    {
+        string[] texts = ["short", "a much longer sentence that needs padding for the others in its batch", "ok then",
+            "another fairly long line, about as long as the second one is", "fine", "what a lovely day it was"];
+
+        var streamed = new List<WebDemo.Inference.Tasks.TextClassification.ClassifiedText>();
+        await foreach (var result in Model.ClassifyAsync(texts, null))
+            streamed.Add(result);
+
+        Assert.Equal(Enumerable.Range(0, texts.Length), streamed.Select(r => r.Index).Order());
+        foreach (var result in streamed)
+        {
+            var alone = Model.Classify([texts[result.Index]], 0, null).Single();
+            Assert.Equal(texts[result.Index], result.Text);
+            Assert.Equal(alone.TokenCount, result.TokenCount);
+            Assert.Equal(alone.Labels[0].Label, result.Labels[0].Label);
+            Assert.Equal(alone.Labels[0].Score, result.Labels[0].Score, 5);
+        }
+    }
+
+    [Fact]
+    public async Task Concurrent_callers_share_batches_and_each_gets_its_own_answers()
+    {
+        string[] texts = ["short", "a much longer sentence that needs padding", "ok then", "what a lovely day", "bad", "the plot was dull"];
+
+        var answers = await Task.WhenAll(texts.Select(async text =>
+        {
+            var results = new List<WebDemo.Inference.Tasks.TextClassification.ClassifiedText>();
+            await foreach (var result in Model.ClassifyAsync([text], 1))
+                results.Add(result);
+            return results.Single();
+        }));
+
+        for (var i = 0; i < texts.Length; i++)
+        {
+            var alone = Model.Classify([texts[i]], 0, 1).Single();
+            Assert.Equal(0, answers[i].Index);
+            Assert.Equal(texts[i], answers[i].Text);
+            Assert.Equal(alone.Labels[0].Label, answers[i].Labels[0].Label);
+            Assert.Equal(alone.Labels[0].Score, answers[i].Labels[0].Score, 5);
+        }
+    }
+
+    [Fact]
+    public async Task A_cancelled_request_ends_with_cancellation()
+    {
+        using var cancel = new CancellationTokenSource();
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in Model.ClassifyAsync(["one", "two"], null, cancel.Token))
+            {
+            }
+        });
+    }
+
+    [Fact]
+    public async Task A_reader_that_stops_early_leaves_the_model_serving_others()
+    {
+        var texts = Enumerable.Range(0, 40).Select(i => $"line number {i} of a long request").ToList();
+
+        await foreach (var _ in Model.ClassifyAsync(texts, null))
+            break; // the rest of this request leaves the queue
+
+        var after = new List<WebDemo.Inference.Tasks.TextClassification.ClassifiedText>();
+        await foreach (var result in Model.ClassifyAsync(["what a lovely day"], 1))
+            after.Add(result);
+        Assert.Equal(Model.Classify(["what a lovely day"], 0, 1).Single().Labels, after.Single().Labels);
+    }
+
+    [Fact]
     public void Scores_sum_to_one_over_the_configs_labels_best_first()
     {
         var result = Model.Classify(["what a lovely day"], 0, null).Single();
@@ -150,7 +222,8 @@ public class TextClassificationModelTests(SentimentModelFixture fixture) : IClas
             TextClassificationModel.FilesFor("onnx/model.onnx").ToDictionary(f => f.Path, f => Path.Combine(temp.Path, f.Path)));
         var sessions = new OnnxSessionFactory(Options.Create(new OnnxRuntimeOptions { ExecutionProvider = "cpu" }), NullLogger<OnnxSessionFactory>.Instance);
 
-        var error = Assert.Throws<InferenceException>(() => TextClassificationModel.Load(snapshot, "onnx/model.onnx", sessions));
+        var error = Assert.Throws<InferenceException>(() => TextClassificationModel.Load(snapshot, "onnx/model.onnx", sessions,
+            new WebDemo.Inference.Onnx.Batching.MicroBatcherOptions(8, TimeSpan.Zero, 0.25)));
 
         Assert.Equal(InferenceErrorKind.ModelUnavailable, error.Kind);
         Assert.Contains("corrupt", error.Message);
