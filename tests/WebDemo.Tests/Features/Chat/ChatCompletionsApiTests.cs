@@ -49,6 +49,35 @@ public class ChatCompletionsApiTests(WebDemoServer server)
         Assert.Contains("\"finish_reason\":\"stop\"", lines[^2]);
     }
 
+    [Fact]
+    public async Task Auto_names_the_provider_that_served_in_an_ascii_header_and_the_whole_story_in_the_body()
+    {
+        // WebDemoServer is the app on real Kestrel, which refuses a non-ASCII header value ("auto → prov-a") with a 500.
+        var response = await Post(new { model = WebDemoServer.ChatModel, messages = new[] { new { role = "user", content = "hi" } } });
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
+        Assert.Equal("prov-a", response.Headers.GetValues("x-inference-provider").Single());
+        using var doc = JsonDocument.Parse(body);
+        Assert.Equal("auto → prov-a", doc.RootElement.GetProperty("provider").GetString());
+        Assert.Equal("Hello from prov-a!", doc.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+    }
+
+    [Fact]
+    public async Task Auto_streamed_keeps_its_headers_ascii_and_names_the_provider_that_served_in_the_last_chunk()
+    {
+        var response = await Post(new { model = WebDemoServer.ChatModel, stream = true, messages = new[] { new { role = "user", content = "hi" } } });
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
+        Assert.All(response.Headers.Concat(response.Content.Headers).SelectMany(h => h.Value),
+            value => Assert.True(value.All(char.IsAscii), $"non-ASCII header value '{value}'"));
+        var lines = body.Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => l[6..]).ToList();
+        Assert.Equal("[DONE]", lines[^1]);
+        using var last = JsonDocument.Parse(lines[^2]);
+        Assert.Equal("auto → prov-a", last.RootElement.GetProperty("provider").GetString());
+    }
+
     [Theory]
     [InlineData("""{"messages": "hi"}""", 400, "\"messages\" must be an array")]
     [InlineData("""{"messages": [{"role": "wizard", "content": "hi"}]}""", 400, "Unknown role 'wizard'")]
