@@ -29,6 +29,9 @@ public abstract record Fault
     /// <summary>Chat: send this many chunks, then drop the connection.</summary>
     public sealed record ResetAfter(int Chunks) : Fault;
 
+    /// <summary>Chat: answer well, but end with this finish_reason ("length", "tool_calls", "content_filter") instead of "stop".</summary>
+    public sealed record FinishWith(string Reason) : Fault;
+
     /// <summary>Chat: send this many chunks, then half a line, then close cleanly (no finish, no [DONE]).</summary>
     public sealed record TruncateAfter(int Chunks) : Fault;
 }
@@ -226,7 +229,7 @@ public sealed class FakeRouter : IAsyncDisposable
                         {
                             ["index"] = 0,
                             ["delta"] = last ? new Dictionary<string, object?>() : new Dictionary<string, object?> { ["role"] = "assistant", ["content"] = words[i] },
-                            ["finish_reason"] = last ? "stop" : null,
+                            ["finish_reason"] = last ? (fault as Fault.FinishWith)?.Reason ?? "stop" : null,
                         },
                     },
                 };

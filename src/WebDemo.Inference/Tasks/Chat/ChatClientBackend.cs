@@ -27,11 +27,12 @@ public sealed class ChatClientBackend(string provider, IChatClient client, Strea
         {
             var usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details;
             var text = update.Text;
-            if (text.Length == 0 && usage is null)
+            var finish = update.FinishReason?.Value;
+            if (text.Length == 0 && usage is null && finish is null)
                 continue;
             var servedBy = update.AdditionalProperties?.TryGetValue(ServedByProperty, out var value) == true ? value as string : null;
             yield return InferenceUpdate<ChatDelta>.ForPartial(new ChatDelta(text,
-                (int?)usage?.InputTokenCount, (int?)usage?.OutputTokenCount, servedBy));
+                (int?)usage?.InputTokenCount, (int?)usage?.OutputTokenCount, servedBy, finish));
         }
     }
 }

@@ -17,7 +17,8 @@ public sealed record ChatCall(string Model, IReadOnlyList<ChatMessage> Messages,
 
 /// <summary>One streamed piece of the answer; the last carries token usage when the provider sends it.</summary>
 /// <param name="ServedBy">On the first piece: the provider the router says answered (x-inference-provider), when known.</param>
-public sealed record ChatDelta(string Text, int? TokensIn = null, int? TokensOut = null, string? ServedBy = null);
+/// <param name="FinishReason">On the piece that ends the answer: why it ended, as the provider says it ("stop", "length", "tool_calls", "content_filter").</param>
+public sealed record ChatDelta(string Text, int? TokensIn = null, int? TokensOut = null, string? ServedBy = null, string? FinishReason = null);
 
 /// <summary>Limits and defaults of the chat task (section "Chat").</summary>
 public sealed class ChatTaskOptions

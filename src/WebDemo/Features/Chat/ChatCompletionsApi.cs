@@ -63,13 +63,19 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
     public override IResult Stream(IAsyncEnumerable<InferenceUpdate<ChatDelta>> updates, ChatRequest request, CancellationToken ct)
     {
         var (id, created, model) = Identity(request);
+        string? finishReason = null; // the provider's, from the piece that ended the answer
         var chunks = updates.Translate(
-            update => update.Kind switch
+            update =>
             {
-                UpdateKind.Partial when update.Partial!.Text.Length > 0 =>
-                    Chunk(new ChatCompletionChoice(0, Delta: new ChatCompletionDelta(update.Partial.Text)), null),
-                UpdateKind.Final => Chunk(new ChatCompletionChoice(0, Delta: new ChatCompletionDelta(), FinishReason: "stop"), update.Provenance),
-                _ => null,
+                if (update.Partial?.FinishReason is { } reason)
+                    finishReason = reason;
+                return update.Kind switch
+                {
+                    UpdateKind.Partial when update.Partial!.Text.Length > 0 =>
+                        Chunk(new ChatCompletionChoice(0, Delta: new ChatCompletionDelta(update.Partial.Text)), null),
+                    UpdateKind.Final => Chunk(new ChatCompletionChoice(0, Delta: new ChatCompletionDelta(), FinishReason: finishReason ?? "stop"), update.Provenance),
+                    _ => null,
+                };
             },
             error => JsonSerializer.Serialize(ErrorBody(InferenceProblems.StatusCodeFor(error.Kind), error.Message), InferenceJsonContext.Default.OpenAIError),
             ct);
@@ -97,9 +103,12 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
             http.Response.Headers["x-inference-provider"] = TaskHttp.ProviderHeader(provenance);
         var message = new ChatCompletionMessage("assistant", string.Concat(items.Select(d => d.Text)));
         return Results.Json(new ChatCompletion(id, "chat.completion", created, model,
-            [new ChatCompletionChoice(0, Message: message, FinishReason: "stop")], Usage(provenance), provenance?.Provider),
+            [new ChatCompletionChoice(0, Message: message, FinishReason: FinishReason(items))], Usage(provenance), provenance?.Provider),
             InferenceJsonContext.Default.ChatCompletion);
     }
+
+    /// <summary>The provider's finish reason ("length", "tool_calls", "content_filter", ...); "stop" when it gave none.</summary>
+    private static string FinishReason(IReadOnlyList<ChatDelta> items) => items.LastOrDefault(d => d.FinishReason is not null)?.FinishReason ?? "stop";
 
     public override IResult Error(int status, string message, TimeSpan? retryAfter = null) =>
         InferenceProblems.WithRetryAfter(Results.Json(ErrorBody(status, message), InferenceJsonContext.Default.OpenAIError, statusCode: status), retryAfter);

@@ -78,6 +78,36 @@ public class ChatCompletionsApiTests(WebDemoServer server)
         Assert.Equal("auto → prov-a", last.RootElement.GetProperty("provider").GetString());
     }
 
+    [Fact]
+    public async Task The_providers_finish_reason_passes_through_in_a_completion()
+    {
+        server.Router.Enqueue("prov-b", new Fault.FinishWith("length"));
+
+        var response = await Post(new { model = WebDemoServer.ChatModel + ":prov-b", messages = new[] { new { role = "user", content = "hi" } } });
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
+        using var doc = JsonDocument.Parse(body);
+        Assert.Equal("length", doc.RootElement.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+    }
+
+    [Fact]
+    public async Task The_providers_finish_reason_passes_through_in_a_stream()
+    {
+        server.Router.Enqueue("prov-b", new Fault.FinishWith("content_filter"));
+
+        var response = await Post(new { model = WebDemoServer.ChatModel + ":prov-b", stream = true, messages = new[] { new { role = "user", content = "hi" } } });
+
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => l[6..]).ToList();
+        Assert.Equal("[DONE]", lines[^1]);
+        var reasons = lines.SkipLast(1).Select(l =>
+        {
+            using var chunk = JsonDocument.Parse(l);
+            return chunk.RootElement.GetProperty("choices")[0].GetProperty("finish_reason").GetString();
+        }).Where(r => r is not null).ToList();
+        Assert.Equal(["content_filter"], reasons);
+    }
+
     [Theory]
     [InlineData("""{"messages": "hi"}""", 400, "\"messages\" must be an array")]
     [InlineData("""{"messages": [{"role": "wizard", "content": "hi"}]}""", 400, "Unknown role 'wizard'")]
