@@ -95,12 +95,12 @@ public sealed class CloudHarness : IAsyncDisposable
         public Provenance? Provenance => Updates.LastOrDefault(u => u.Kind == UpdateKind.Final)?.Provenance;
     }
 
-    public async Task<ChatOutcome> ChatAsync(string provider, string message = "Say hello")
+    public async Task<ChatOutcome> ChatAsync(string provider, string message = "Say hello", string? policy = null, Microsoft.Extensions.AI.ChatOptions? options = null)
     {
         var updates = new List<InferenceUpdate<ChatDelta>>();
         try
         {
-            await foreach (var update in Chat.RunAsync(new ChatRequest([new(Microsoft.Extensions.AI.ChatRole.User, message)], Provider: provider)))
+            await foreach (var update in Chat.RunAsync(new ChatRequest([new(Microsoft.Extensions.AI.ChatRole.User, message)], Provider: provider, Options: options, Policy: policy)))
                 updates.Add(update);
             return new ChatOutcome(updates, null);
         }

@@ -7,6 +7,7 @@ using OpenAI.Chat;
 using WebDemo.Inference.Configuration;
 using WebDemo.Inference.Remote.HuggingFace;
 using WebDemo.Inference.Routing;
+using WebDemo.Inference.Streaming;
 using WebDemo.Inference.Tasks;
 using WebDemo.Inference.Tasks.Chat;
 
@@ -15,7 +16,7 @@ namespace WebDemo.Inference.Remote.Tasks.Chat;
 /// <summary>
 /// Chat completions at <c>{router}/v1/chat/completions</c> through the OpenAI SDK, as an
 /// <see cref="IChatClient"/> per provider. "auto" first sends the plain model id (the router's
-/// own choice, with the configured policy); a named provider is sent as <c>model:provider</c>.
+/// own choice, with the caller's policy or else the configured one); a named provider is sent as <c>model:provider</c>.
 /// </summary>
 internal sealed class CloudChat(
     HuggingFaceToken token,
@@ -27,9 +28,13 @@ internal sealed class CloudChat(
 {
     public override CloudProvider? RouterChoice(string model) => new(ProviderNames.Auto, model + chatOptions.Value.AutoPolicy);
 
-    public override ITaskBackend<ChatCall, ChatDelta> Create(CloudProvider provider, string model)
+    public override ITaskBackend<ChatCall, ChatDelta> Create(CloudProvider provider, string model) =>
+        provider.Name == ProviderNames.Auto
+            ? new AutoPolicyBackend(policy => Backend(provider.Name, policy is null ? provider.ProviderModelId : model + policy))
+            : Backend(provider.Name, $"{model}:{provider.Name}");
+
+    private ChatClientBackend Backend(string provider, string routedModel)
     {
-        var routedModel = provider.Name == ProviderNames.Auto ? provider.ProviderModelId : $"{model}:{provider.Name}";
         var options = new OpenAIClientOptions
         {
             Endpoint = new Uri(cloudOptions.Value.RouterUrl.TrimEnd('/') + "/v1"),
@@ -40,6 +45,17 @@ internal sealed class CloudChat(
         var chat = new ChatClient(routedModel, new ApiKeyCredential(Token.Value ?? ""), options).AsIChatClient();
         var budget = chatOptions.Value.Budget;
         var connect = new SingleResponseTimeouts { Attempt = budget.FirstChunk, Total = budget.FirstChunk * 2 };
-        return new ChatClientBackend(provider.Name, new RouterChatClient(chat, provider.Name, connect), budget);
+        return new ChatClientBackend(provider, new RouterChatClient(chat, provider, connect), budget);
+    }
+
+    /// <summary>"auto": the routed model id is chosen per call, as the caller's policy (":fastest", ":cheapest") wins over the configured one.</summary>
+    private sealed class AutoPolicyBackend(Func<string?, ChatClientBackend> backendFor) : ITaskBackend<ChatCall, ChatDelta>
+    {
+        public string Provider => ProviderNames.Auto;
+
+        public string? Device => null;
+
+        public IAsyncEnumerable<InferenceUpdate<ChatDelta>> StreamAsync(ChatCall call, CancellationToken cancellationToken) =>
+            backendFor(call.Policy).StreamAsync(call, cancellationToken);
     }
 }

@@ -6,14 +6,16 @@ namespace WebDemo.Inference.Tasks.Chat;
 /// <summary>A chat call: the OpenAI chat-completions schema as Microsoft.Extensions.AI models it.</summary>
 /// <param name="Model">A model id; null means the configured default chat model.</param>
 /// <param name="Provider">"auto" (the router's own choice) or a provider's name.</param>
-public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, string? Model = null, string? Provider = null, ChatOptions? Options = null)
+/// <param name="Policy">For "auto": the caller's own policy (":fastest", ":cheapest"), which wins over the configured one; null for the configured one.</param>
+public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, string? Model = null, string? Provider = null, ChatOptions? Options = null, string? Policy = null)
     : ITaskRequest
 {
     public static string TaskName => "conversational";
 }
 
 /// <summary>A validated chat call as a backend receives it.</summary>
-public sealed record ChatCall(string Model, IReadOnlyList<ChatMessage> Messages, ChatOptions? Options);
+/// <param name="Policy">For "auto": the caller's policy (":fastest", ":cheapest"), or null for the configured one.</param>
+public sealed record ChatCall(string Model, IReadOnlyList<ChatMessage> Messages, ChatOptions? Options, string? Policy = null);
 
 /// <summary>One streamed piece of the answer; the last carries token usage when the provider sends it.</summary>
 /// <param name="ServedBy">On the first piece: the provider the router says answered (x-inference-provider), when known.</param>

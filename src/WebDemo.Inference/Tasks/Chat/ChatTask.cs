@@ -32,7 +32,7 @@ internal sealed class ChatTask(
             throw Invalid($"The conversation is {characters:N0} characters long; at most {limits.MaxCharacters:N0} are accepted.");
     }
 
-    protected override ChatCall CreateCall(ChatRequest request, string model) => new(model, request.Messages, request.Options);
+    protected override ChatCall CreateCall(ChatRequest request, string model) => new(model, request.Messages, request.Options, request.Policy);
 
     protected override (int In, int Out) Tokens(ChatDelta item) => (item.TokensIn ?? 0, item.TokensOut ?? 0);
 

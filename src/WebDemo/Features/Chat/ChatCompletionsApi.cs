@@ -39,13 +39,14 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
             messages.Add(new ChatMessage(role == "developer" ? ChatRole.System : new ChatRole(role), message.Content ?? ""));
         }
 
-        string? model = null, provider = null;
+        string? model = null, provider = null, policy = null;
         if (wire.Model is { Length: > 0 } named)
         {
             var colon = named.LastIndexOf(':');
             var suffix = colon < 0 ? null : named[(colon + 1)..];
             model = suffix is null ? named : named[..colon];
             provider = suffix is null or "fastest" or "cheapest" ? ProviderNames.Auto : suffix;
+            policy = suffix is "fastest" or "cheapest" ? ":" + suffix : null; // the caller's policy wins over the configured one
         }
         var chatOptions = new ChatOptions
         {
@@ -54,7 +55,7 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
             TopP = wire.TopP,
             StopSequences = wire.Stop?.ToList(),
         };
-        return new ChatRequest(messages, model, provider, chatOptions);
+        return new ChatRequest(messages, model, provider, chatOptions, policy);
     }
 
     public override bool WantsStream(ChatCompletionRequest wire, HttpContext http) => wire.Stream == true;

@@ -38,6 +38,20 @@ public class ChatTests
         Assert.Equal("Hello from prov-a!", outcome.Text);
     }
 
+    [Theory]
+    [InlineData(null, ":cheapest")]
+    [InlineData(":fastest", ":fastest")]
+    [InlineData(":cheapest", ":cheapest")]
+    public async Task Auto_sends_the_callers_policy_over_the_configured_one(string? policy, string sent)
+    {
+        await using var cloud = await CloudHarness.StartAsync(settings: new Dictionary<string, string?> { ["Chat:AutoPolicy"] = ":cheapest" });
+
+        var outcome = await cloud.ChatAsync("auto", policy: policy);
+
+        Assert.Null(outcome.Error);
+        Assert.Equal(CloudHarness.ChatModel + sent, Assert.Single(cloud.Router.Requests).Model);
+    }
+
     [Fact]
     public async Task A_5xx_before_the_stream_is_retried()
     {

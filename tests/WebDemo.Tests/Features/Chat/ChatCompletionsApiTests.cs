@@ -109,6 +109,20 @@ public class ChatCompletionsApiTests(WebDemoServer server)
     }
 
     [Theory]
+    [InlineData(":fastest")]
+    [InlineData(":cheapest")]
+    public async Task The_callers_policy_suffix_reaches_the_router(string suffix)
+    {
+        var before = server.Router.Requests.Count;
+
+        var response = await Post(new { model = WebDemoServer.ChatModel + suffix, messages = new[] { new { role = "user", content = "hi" } } });
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
+        Assert.Equal(WebDemoServer.ChatModel + suffix, Assert.Single(server.Router.Requests.Skip(before)).Model);
+    }
+
+    [Theory]
     [InlineData("""{"messages": "hi"}""", 400, "\"messages\" must be an array")]
     [InlineData("""{"messages": [{"role": "wizard", "content": "hi"}]}""", 400, "Unknown role 'wizard'")]
     [InlineData("""{"messages": []}""", 422, "at least one message")]
