@@ -53,6 +53,20 @@ public class ChatTests
     }
 
     [Fact]
+    public async Task The_output_limit_goes_upstream_as_max_tokens()
+    {
+        await using var cloud = await CloudHarness.StartAsync();
+
+        var outcome = await cloud.ChatAsync("prov-a", options: new Microsoft.Extensions.AI.ChatOptions { MaxOutputTokens = 5, Temperature = 0.5f });
+
+        Assert.Null(outcome.Error);
+        using var body = System.Text.Json.JsonDocument.Parse(Assert.Single(cloud.Router.Requests).Body);
+        Assert.Equal(5, body.RootElement.GetProperty("max_tokens").GetInt32());
+        Assert.False(body.RootElement.TryGetProperty("max_completion_tokens", out _), body.RootElement.GetRawText());
+        Assert.Equal(0.5, body.RootElement.GetProperty("temperature").GetDouble(), 3); // the rest of the options still apply
+    }
+
+    [Fact]
     public async Task A_5xx_before_the_stream_is_retried()
     {
         await using var cloud = await CloudHarness.StartAsync();

@@ -123,6 +123,27 @@ public class ChatCompletionsApiTests(WebDemoServer server)
     }
 
     [Theory]
+    [InlineData("max_tokens")]
+    [InlineData("max_completion_tokens")]
+    public async Task The_callers_output_limit_reaches_the_router_as_max_tokens(string field)
+    {
+        var before = server.Router.Requests.Count;
+
+        var response = await Post(new Dictionary<string, object>
+        {
+            ["model"] = WebDemoServer.ChatModel + ":prov-b",
+            ["messages"] = new[] { new { role = "user", content = "hi" } },
+            [field] = 5,
+        });
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
+        using var sent = JsonDocument.Parse(Assert.Single(server.Router.Requests.Skip(before)).Body);
+        Assert.Equal(5, sent.RootElement.GetProperty("max_tokens").GetInt32());
+        Assert.False(sent.RootElement.TryGetProperty("max_completion_tokens", out _));
+    }
+
+    [Theory]
     [InlineData("""{"messages": "hi"}""", 400, "\"messages\" must be an array")]
     [InlineData("""{"messages": [{"role": "wizard", "content": "hi"}]}""", 400, "Unknown role 'wizard'")]
     [InlineData("""{"messages": []}""", 422, "at least one message")]
