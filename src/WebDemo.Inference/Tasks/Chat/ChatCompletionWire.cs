@@ -15,9 +15,20 @@ public sealed record ChatCompletionRequest(
     int? MaxCompletionTokens = null,
     float? Temperature = null,
     float? TopP = null,
-    [property: JsonConverter(typeof(OneOrManyStringsConverter))] IReadOnlyList<string>? Stop = null);
+    [property: JsonConverter(typeof(OneOrManyStringsConverter))] IReadOnlyList<string>? Stop = null,
+    long? Seed = null,
+    float? PresencePenalty = null,
+    float? FrequencyPenalty = null,
+    JsonElement? ResponseFormat = null,
+    // Read so that a request using them is refused by name rather than silently answered without them.
+    int? N = null,
+    JsonElement? Tools = null,
+    JsonElement? ToolChoice = null,
+    bool? Logprobs = null,
+    int? TopLogprobs = null,
+    string? User = null);
 
-/// <param name="Content">A string, or a list of parts whose text parts are joined.</param>
+/// <param name="Content">A string, or a list of text parts, joined.</param>
 public sealed record ChatCompletionMessage(string? Role, [property: JsonConverter(typeof(ChatContentConverter))] string? Content);
 
 public sealed record ChatCompletion(
@@ -39,10 +50,10 @@ public sealed record OpenAIError(OpenAIErrorBody Error);
 
 public sealed record OpenAIErrorBody(string Message, string Type, int Code);
 
-/// <summary>Message content: a string, or a list of parts (<c>{"type": "text", "text": ...}</c>) whose text parts are joined.</summary>
+/// <summary>Message content: a string, or a list of text parts (<c>{"type": "text", "text": ...}</c>), joined; other parts are refused.</summary>
 public sealed class ChatContentConverter : JsonConverter<string>, IDescribedConverter
 {
-    public string Expected => "a string or a list of parts";
+    public string Expected => "a string or a list of text parts (image and other parts are not supported here)";
 
     public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
@@ -55,9 +66,10 @@ public sealed class ChatContentConverter : JsonConverter<string>, IDescribedConv
             case JsonTokenType.StartArray:
                 using (var parts = JsonDocument.ParseValue(ref reader))
                 {
-                    return string.Concat(parts.RootElement.EnumerateArray()
-                        .Where(p => p.StringOrNull("type") == "text")
-                        .Select(p => p.StringOrNull("text")));
+                    // Only text parts are read; an image (or any other) part is refused, not silently dropped.
+                    if (parts.RootElement.EnumerateArray().Any(p => p.StringOrNull("type") != "text"))
+                        throw new JsonException("Only text content parts are supported.");
+                    return string.Concat(parts.RootElement.EnumerateArray().Select(p => p.StringOrNull("text")));
                 }
             default:
                 throw new JsonException();

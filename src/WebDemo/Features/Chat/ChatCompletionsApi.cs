@@ -48,14 +48,55 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
             provider = suffix is null or "fastest" or "cheapest" ? ProviderNames.Auto : suffix;
             policy = suffix is "fastest" or "cheapest" ? ":" + suffix : null; // the caller's policy wins over the configured one
         }
+        RefuseUnsupported(wire);
         var chatOptions = new ChatOptions
         {
             MaxOutputTokens = wire.MaxCompletionTokens ?? wire.MaxTokens,
             Temperature = wire.Temperature,
             TopP = wire.TopP,
             StopSequences = wire.Stop?.ToList(),
+            Seed = wire.Seed,
+            PresencePenalty = wire.PresencePenalty,
+            FrequencyPenalty = wire.FrequencyPenalty,
+            ResponseFormat = ResponseFormat(wire.ResponseFormat),
         };
         return new ChatRequest(messages, model, provider, chatOptions, policy);
+    }
+
+    /// <summary>Fields this server cannot honour are refused by name, never silently dropped.</summary>
+    private void RefuseUnsupported(ChatCompletionRequest wire)
+    {
+        string? field = wire switch
+        {
+            { N: not (null or 1) } => "n",
+            { Tools: { ValueKind: not JsonValueKind.Null } } => "tools",
+            { ToolChoice: { ValueKind: not JsonValueKind.Null } } => "tool_choice",
+            { Logprobs: true } => "logprobs",
+            { TopLogprobs: not null } => "top_logprobs",
+            { User: not null } => "user",
+            _ => null,
+        };
+        if (field is not null)
+            throw new BadBodyException(ShapeErrorStatus, $"\"{field}\" is not supported by this server; send the request without it.");
+    }
+
+    private ChatResponseFormat? ResponseFormat(JsonElement? format)
+    {
+        if (format is not { ValueKind: not JsonValueKind.Null } element)
+            return null;
+        switch (element.ValueKind == JsonValueKind.Object ? element.StringOrNull("type") : null)
+        {
+            case "text":
+                return ChatResponseFormat.Text;
+            case "json_object":
+                return ChatResponseFormat.Json;
+            case "json_schema" when element.TryGetProperty("json_schema", out var spec) && spec.ValueKind == JsonValueKind.Object
+                                    && spec.TryGetProperty("schema", out var schema):
+                return ChatResponseFormat.ForJsonSchema(schema.Clone(), spec.StringOrNull("name"), spec.StringOrNull("description"));
+            default:
+                throw new BadBodyException(ShapeErrorStatus,
+                    "\"response_format\" must be {\"type\": \"text\"}, {\"type\": \"json_object\"} or {\"type\": \"json_schema\", \"json_schema\": {\"name\", \"schema\"}}.");
+        }
     }
 
     public override bool WantsStream(ChatCompletionRequest wire, HttpContext http) => wire.Stream == true;

@@ -143,6 +143,68 @@ public class ChatCompletionsApiTests(WebDemoServer server)
         Assert.False(sent.RootElement.TryGetProperty("max_completion_tokens", out _));
     }
 
+    [Fact]
+    public async Task Seed_penalties_and_response_format_pass_through_to_the_router()
+    {
+        var before = server.Router.Requests.Count;
+
+        var response = await Post(new
+        {
+            model = WebDemoServer.ChatModel + ":prov-b",
+            messages = new[] { new { role = "user", content = "hi" } },
+            seed = 42,
+            presence_penalty = 0.5,
+            frequency_penalty = 0.25,
+            response_format = new { type = "json_object" },
+        });
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
+        using var sent = JsonDocument.Parse(Assert.Single(server.Router.Requests.Skip(before)).Body);
+        var root = sent.RootElement;
+        Assert.Equal(42, root.GetProperty("seed").GetInt64());
+        Assert.Equal(0.5, root.GetProperty("presence_penalty").GetDouble(), 3);
+        Assert.Equal(0.25, root.GetProperty("frequency_penalty").GetDouble(), 3);
+        Assert.Equal("json_object", root.GetProperty("response_format").GetProperty("type").GetString());
+    }
+
+    [Theory]
+    [InlineData("\"n\": 2", "\"n\"")]
+    [InlineData("\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\"}}]", "\"tools\"")]
+    [InlineData("\"tool_choice\": \"auto\"", "\"tool_choice\"")]
+    [InlineData("\"logprobs\": true", "\"logprobs\"")]
+    [InlineData("\"user\": \"u1\"", "\"user\"")]
+    [InlineData("\"response_format\": {\"type\": \"yaml\"}", "\"response_format\"")]
+    public async Task Fields_this_server_cannot_honour_are_refused_by_name(string field, string named)
+    {
+        var before = server.Router.Requests.Count;
+        using var client = server.CreateClient();
+        var body = $$"""{"model": "{{WebDemoServer.ChatModel}}:prov-b", "messages": [{"role": "user", "content": "hi"}], {{field}}}""";
+
+        var response = await client.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(400, (int)response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("invalid_request_error", doc.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.Contains(named, doc.RootElement.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal(before, server.Router.Requests.Count);
+    }
+
+    [Fact]
+    public async Task An_image_content_part_is_refused_not_dropped()
+    {
+        using var client = server.CreateClient();
+        var body = $$$"""{"model": "{{{WebDemoServer.ChatModel}}}:prov-b", "messages": [{"role": "user", "content": [{"type": "text", "text": "What is this?"}, {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}]}""";
+
+        var response = await client.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(400, (int)response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var message = doc.RootElement.GetProperty("error").GetProperty("message").GetString();
+        Assert.Contains("messages[0].content", message);
+        Assert.Contains("image", message);
+    }
+
     [Theory]
     [InlineData("""{"messages": "hi"}""", 400, "\"messages\" must be an array")]
     [InlineData("""{"messages": [{"role": "wizard", "content": "hi"}]}""", 400, "Unknown role 'wizard'")]
