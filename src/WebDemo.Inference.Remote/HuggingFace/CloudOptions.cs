@@ -51,13 +51,21 @@ public sealed class RetryOptions
     public TimeSpan MaxModelLoadingWait { get; set; } = TimeSpan.FromSeconds(40);
 }
 
+/// <summary>
+/// The per-provider circuit breaker. It counts calls (one final outcome each, after retries),
+/// and a 429 never counts as a failure. The defaults stay near Polly's own (failure ratio 0.1,
+/// minimum throughput 100, sampling 30 s, break 5 s), scaled to a demo's traffic: half of at
+/// least 10 calls in 30 s must fail, which one user retrying cannot reach alone (retries are not
+/// counted) but a provider that is really down reaches within a few calls from a few users. The
+/// break is longer than Polly's 5 s because a skipped provider costs only a failover to the next.
+/// </summary>
 public sealed class CircuitBreakerOptions
 {
     /// <summary>Open when at least this share of calls failed within the sampling window...</summary>
     public double FailureRatio { get; set; } = 0.5;
 
-    /// <summary>...and at least this many calls were made in it.</summary>
-    public int MinimumThroughput { get; set; } = 4;
+    /// <summary>...and at least this many calls (not attempts) were made in it.</summary>
+    public int MinimumThroughput { get; set; } = 10;
 
     public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
 

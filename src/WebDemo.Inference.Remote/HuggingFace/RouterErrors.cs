@@ -43,11 +43,6 @@ internal static class RouterErrors
     public static InferenceException CircuitOpen(string provider) =>
         new(InferenceErrorKind.ProviderDown, $"{provider} is down: it failed repeatedly, so it is skipped for a while.") { Provider = provider };
 
-    public static InferenceException FailedThenOpened(string provider, int attempts, int? status) =>
-        new(InferenceErrorKind.ModelUnavailable,
-            $"{provider} failed {attempts} times" + (status is { } s ? $" (last: HTTP {s})" : "") + "; it is skipped for a while.")
-        { Provider = provider, Status = status };
-
     public static InferenceException Malformed(string provider, string task, string why) =>
         new(InferenceErrorKind.BackendFailed, $"{provider} answered something that is not a {task} result ({why}).") { Provider = provider };
 

@@ -13,11 +13,14 @@ using WebDemo.Inference.Streaming;
 namespace WebDemo.Inference.Remote.HuggingFace.Resilience;
 
 /// <summary>
-/// One Polly pipeline per provider and budget: a total timeout around retries (exponential backoff
-/// with jitter, honouring Retry-After, the HF ratelimit header and a loading model's
-/// estimated_time) around that provider's circuit breaker around a per-attempt timeout. Only
+/// One Polly pipeline per provider and budget: that provider's circuit breaker around a total
+/// timeout around retries (exponential backoff with jitter, honouring Retry-After, the HF
+/// ratelimit header and a loading model's estimated_time) around a per-attempt timeout. Only
 /// what another try can fix is retried: 408, 429, 5xx, connection faults and attempt timeouts.
-/// The circuit breaker is shared by every task that calls the provider.
+/// The circuit breaker is shared by every task that calls the provider. It sits outside the
+/// retry, so it records one outcome per call (the call's final one), not one per attempt: a
+/// call that recovers on retry is a success, and one user's retries cannot open it. A 429 is
+/// never a breaker failure: it is that caller's rate limit, not the provider's health.
 /// </summary>
 internal sealed class ProviderPipelines(IOptions<CloudOptions> options, TimeProvider time, ILogger<ProviderPipelines> logger)
 {
@@ -39,6 +42,8 @@ internal sealed class ProviderPipelines(IOptions<CloudOptions> options, TimeProv
     {
         var retry = options.Value.Retry;
         return new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
+            // Outermost, so it sees the call's final outcome (a total timeout included) once per call.
+            .AddPipeline(_breakers.GetOrAdd(provider, BuildBreaker).Pipeline)
             .AddTimeout(budget.Total)
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
@@ -64,7 +69,6 @@ internal sealed class ProviderPipelines(IOptions<CloudOptions> options, TimeProv
                         progress?.Report(new ProgressInfo("retry", message));
                 },
             })
-            .AddPipeline(_breakers.GetOrAdd(provider, BuildBreaker).Pipeline)
             .AddTimeout(budget.Attempt)
             .Build();
     }
@@ -76,7 +80,7 @@ internal sealed class ProviderPipelines(IOptions<CloudOptions> options, TimeProv
         var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
             {
-                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome)),
+                ShouldHandle = args => ValueTask.FromResult(IsProviderFailure(args.Outcome)),
                 FailureRatio = settings.FailureRatio,
                 MinimumThroughput = settings.MinimumThroughput,
                 SamplingDuration = settings.SamplingDuration,
@@ -98,6 +102,13 @@ internal sealed class ProviderPipelines(IOptions<CloudOptions> options, TimeProv
         { Result: { } response } => IsTransientStatus(response.StatusCode),
         _ => false,
     };
+
+    /// <summary>
+    /// What counts against a provider's health in its circuit breaker: what is transient, less
+    /// 429 (the caller's own rate limit; the provider is answering, and quickly).
+    /// </summary>
+    public static bool IsProviderFailure(Outcome<HttpResponseMessage> outcome) =>
+        outcome.Result is not { StatusCode: HttpStatusCode.TooManyRequests } && IsTransient(outcome);
 
     public static bool IsTransientStatus(HttpStatusCode status) =>
         status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;

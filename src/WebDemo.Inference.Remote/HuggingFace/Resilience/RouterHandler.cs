@@ -23,17 +23,13 @@ internal sealed class RouterHandler(ProviderPipelines pipelines) : DelegatingHan
 
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(ProviderPipelines.ProgressKey, call.Progress);
-        var attempts = 0;
-        int? lastStatus = null;
         HttpResponseMessage response;
         try
         {
             response = await pipelines.For(call.Provider, call.Budget).ExecuteAsync(async ctx =>
             {
-                attempts++;
                 using var attempt = await CloneAsync(request).ConfigureAwait(false);
                 var answer = await base.SendAsync(attempt, ctx.CancellationToken).ConfigureAwait(false);
-                lastStatus = (int)answer.StatusCode;
                 if (call.BufferBody || !answer.IsSuccessStatusCode)
                     await answer.Content.LoadIntoBufferAsync(ctx.CancellationToken).ConfigureAwait(false); // a stalled body is this attempt's timeout
                 return answer;
@@ -41,8 +37,8 @@ internal sealed class RouterHandler(ProviderPipelines pipelines) : DelegatingHan
         }
         catch (BrokenCircuitException)
         {
-            // Opened by this very call's failures: say what happened, not only that it is now skipped.
-            throw attempts > 0 ? RouterErrors.FailedThenOpened(call.Provider, attempts, lastStatus) : RouterErrors.CircuitOpen(call.Provider);
+            // The breaker wraps the retries, so it only ever refuses a call before its first attempt.
+            throw RouterErrors.CircuitOpen(call.Provider);
         }
         catch (TimeoutRejectedException)
         {
