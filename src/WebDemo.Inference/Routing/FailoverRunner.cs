@@ -9,7 +9,8 @@ namespace WebDemo.Inference.Routing;
 /// <summary>
 /// Walks a failover chain for any task: the first link that answers serves the call; a link that
 /// fails before any output moves on to the next, unless the error is one another provider cannot
-/// fix (bad input, bad token). Once output has reached the caller, a failure ends the stream
+/// fix: bad input ends the chain; a bad token (401/403) ends its cloud links, but the local link,
+/// which needs no token, still runs when the chain has one. Once output has reached the caller, a failure ends the stream
 /// with an honest error rather than starting again elsewhere, so nothing already shown is lost or
 /// repeated. The final update records every attempt; the call and each attempt are also recorded
 /// as spans and metrics (<see cref="InferenceTelemetry"/>).
@@ -29,9 +30,12 @@ internal static class FailoverRunner
         var clock = Stopwatch.StartNew();
         var attempts = new List<Attempt>();
         InferenceException? lastError = null;
+        var tokenRejected = false; // a 401/403: the remaining cloud links would refuse the same token
 
         foreach (var link in chain)
         {
+            if (tokenRejected && link.Provider != ProviderNames.Local)
+                continue;
             var linkClock = Stopwatch.StartNew();
             double? firstResultMs = null;
             var tokensIn = 0;
@@ -92,8 +96,20 @@ internal static class FailoverRunner
                 linkClock.Elapsed.TotalMilliseconds, failure.Status, failure.Message));
             attempt.Failed(failure.Kind);
             lastError = failure;
-            if (produced || !failure.CanFailOver || ReferenceEquals(link, chain[^1]))
+            if (produced || ReferenceEquals(link, chain[^1]))
                 break;
+            if (!failure.CanFailOver)
+            {
+                // A bad token fails at every cloud provider alike, but not at the local model.
+                if (failure.Kind != InferenceErrorKind.Unauthorized || link.Provider == ProviderNames.Local
+                    || chain[^1].Provider != ProviderNames.Local)
+                    break;
+                tokenRejected = true;
+                attempt.FailingOver();
+                yield return InferenceUpdate<T>.ForProgress(new ProgressInfo("failover",
+                    $"{link.Provider} failed ({failure.Message}); trying the local model…"));
+                continue;
+            }
             attempt.FailingOver();
             yield return InferenceUpdate<T>.ForProgress(new ProgressInfo("failover",
                 $"{link.Provider} failed ({failure.Message}); trying the next provider…"));

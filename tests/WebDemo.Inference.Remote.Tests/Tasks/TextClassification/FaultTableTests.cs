@@ -43,10 +43,6 @@ public class FaultTableTests
         new("a wrong-shaped answer fails over", [new Fault.WrongShape()], "prov-b", 1, 1),
         new("402 is not retried; another provider may have credit", [new Fault.Status(402)], "prov-b", 1, 1),
         new("404 (model not at that provider) fails over", [new Fault.Status(404)], "prov-b", 1, 1),
-        new("401 is neither retried nor failed over", [new Fault.Status(401)], null, 1, 0,
-            InferenceErrorKind.Unauthorized, "token was rejected"),
-        new("403 is neither retried nor failed over", [new Fault.Status(403)], null, 1, 0,
-            InferenceErrorKind.Unauthorized, "Make calls to Inference Providers"),
         new("400 is neither retried nor failed over", [new Fault.Status(400, """{"error":"inputs too long"}""")], null, 1, 0,
             InferenceErrorKind.InvalidInput, "inputs too long"),
         new("422 is neither retried nor failed over", [new Fault.Status(422)], null, 1, 0, InferenceErrorKind.InvalidInput),
@@ -86,6 +82,32 @@ public class FaultTableTests
         }
         if (test.ProgressText is not null)
             Assert.Contains(outcome.Progress, p => p.Contains(test.ProgressText, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Theory]
+    [InlineData("auto", 401, "token was rejected")]
+    [InlineData("auto", 403, "Make calls to Inference Providers")]
+    [InlineData("prov-a", 401, "token was rejected")]
+    [InlineData("prov-a", 403, "Make calls to Inference Providers")]
+    public async Task A_token_error_skips_the_other_cloud_providers_but_the_local_model_still_answers(string provider, int status, string tokenText)
+    {
+        await using var cloud = await CloudHarness.StartAsync();
+        cloud.Router.Enqueue("prov-a", new Fault.Status(status));
+
+        var outcome = await cloud.RunAsync(provider, "what a great film");
+
+        Assert.Null(outcome.Error);
+        Assert.Equal(1, cloud.Router.CountFor("prov-a")); // not retried
+        Assert.Equal(0, cloud.Router.CountFor("prov-b")); // the same token would fail there too
+        Assert.Equal(1, cloud.Local.Calls);                // the local model needs no token
+        Assert.Equal("POSITIVE", Assert.Single(outcome.Results).Labels[0].Label);
+        var provenance = outcome.Provenance!;
+        Assert.Equal("local", provenance.Provider);
+        Assert.Equal(["prov-a", "local"], provenance.Attempts.Select(a => a.Provider));
+        Assert.Equal(["failed", "ok"], provenance.Attempts.Select(a => a.Outcome));
+        Assert.Equal([status, null], provenance.Attempts.Select(a => a.Status));
+        Assert.Contains(tokenText, provenance.Attempts[0].Error);
+        Assert.Contains(outcome.Progress, p => p.Contains("trying the local model"));
     }
 
     [Fact]

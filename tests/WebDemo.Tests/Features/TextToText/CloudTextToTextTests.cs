@@ -240,7 +240,6 @@ public sealed class CloudTextToTextTests(CloudTextToTextFixture fixture) : IClas
     [Theory]
     [InlineData(400, HttpStatusCode.UnprocessableEntity, "hf-inference refused the input (HTTP 400): inputs too long")]
     [InlineData(422, HttpStatusCode.UnprocessableEntity, "hf-inference refused the input (HTTP 422)")]
-    [InlineData(401, HttpStatusCode.Forbidden, "token was rejected")]
     public async Task A_4xx_that_another_try_cannot_fix_is_passed_on_in_words_without_failover(int status, HttpStatusCode expected, string message)
     {
         Router.Break("hf-inference", new Fault.Status(status, """{"error": "inputs too long"}"""));
@@ -250,6 +249,19 @@ public sealed class CloudTextToTextTests(CloudTextToTextFixture fixture) : IClas
 
         Assert.Equal(expected, response.StatusCode);
         Assert.Contains(message, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, Router.CountFor("hf-inference"));
+        Assert.Equal(0, Router.CountFor("prov-b"));
+    }
+
+    [Fact]
+    public async Task A_rejected_token_skips_the_other_providers_but_the_local_model_still_answers()
+    {
+        Router.Break("hf-inference", new Fault.Status(401, """{"error": "Invalid credentials"}"""));
+
+        var response = await PostAsync(fixture.WithLocal, "/models/" + CloudTextToTextFixture.Translator,
+            """{"inputs": "Hello.", "parameters": {"src_lang": "en", "tgt_lang": "fr"}}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(1, Router.CountFor("hf-inference"));
         Assert.Equal(0, Router.CountFor("prov-b"));
     }
