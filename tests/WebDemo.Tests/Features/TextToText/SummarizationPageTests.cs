@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -7,7 +5,6 @@ using MudBlazor;
 using MudBlazor.Services;
 using WebDemo.Features.Summarization;
 using WebDemo.Hosting;
-using WebDemo.Inference.Streaming;
 using WebDemo.Inference.Tasks;
 using WebDemo.Inference.Tasks.Generation;
 using WebDemo.Inference.Tasks.Summarization;
@@ -16,30 +13,6 @@ namespace WebDemo.Tests.Features.TextToText;
 
 public sealed class SummarizationPageTests : IAsyncDisposable
 {
-    /// <summary>A local summarizer the test feeds piece by piece.</summary>
-    private sealed class ScriptedSummarizer : ILocalTaskBackend<SummarizationCall, GeneratedText>
-    {
-        private readonly Channel<InferenceUpdate<GeneratedText>> _updates = Channel.CreateUnbounded<InferenceUpdate<GeneratedText>>();
-        public string Provider => "local";
-        public string? Device => "CPU";
-        public IReadOnlyCollection<string> Models => ["test/t5"];
-        public List<SummarizationCall> Calls { get; } = [];
-        public bool Cancelled { get; private set; }
-
-        public void Send(string text, int tokens = 1, bool? truncated = null) =>
-            _updates.Writer.TryWrite(InferenceUpdate<GeneratedText>.ForPartial(new GeneratedText(text, tokens, truncated is null ? null : 512, truncated)));
-
-        public void Finish() => _updates.Writer.TryComplete();
-
-        public async IAsyncEnumerable<InferenceUpdate<GeneratedText>> StreamAsync(SummarizationCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            Calls.Add(call);
-            using var registration = cancellationToken.Register(() => Cancelled = true);
-            await foreach (var update in _updates.Reader.ReadAllAsync(cancellationToken))
-                yield return update;
-        }
-    }
-
     /// <summary>The local model's token counter: two characters a token, limit 512; no count while "not loaded".</summary>
     private sealed class FakeCounter : IInputTokenCounter<SummarizationCall>
     {
@@ -54,7 +27,7 @@ public sealed class SummarizationPageTests : IAsyncDisposable
     }
 
     private readonly BunitContext _ctx = new();
-    private readonly ScriptedSummarizer _backend = new();
+    private readonly ScriptedGenerator<SummarizationCall> _backend = new("test/t5");
     private readonly FakeCounter _counter = new();
 
     public SummarizationPageTests()

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -8,7 +6,6 @@ using MudBlazor.Extensions;
 using MudBlazor.Services;
 using WebDemo.Features.Translation;
 using WebDemo.Hosting;
-using WebDemo.Inference.Streaming;
 using WebDemo.Inference.Tasks;
 using WebDemo.Inference.Tasks.Generation;
 using WebDemo.Inference.Tasks.Translation;
@@ -18,17 +15,10 @@ namespace WebDemo.Tests.Features.TextToText;
 public sealed class TranslationPageTests : IAsyncDisposable
 {
     /// <summary>Two local translators with pairs of their own, fed piece by piece by the test.</summary>
-    private sealed class ScriptedTranslator : ILocalTaskBackend<TranslationCall, GeneratedText>, ITranslationLanguages, IInputTokenCounter<TranslationCall>
+    private sealed class ScriptedTranslator() : ScriptedGenerator<TranslationCall>(German, Romanian), ITranslationLanguages, IInputTokenCounter<TranslationCall>
     {
         public const string German = "test/t5-de-fr";
         public const string Romanian = "test/t5-ro";
-
-        private readonly Channel<InferenceUpdate<GeneratedText>> _updates = Channel.CreateUnbounded<InferenceUpdate<GeneratedText>>();
-        public string Provider => "local";
-        public string? Device => "CPU";
-        public IReadOnlyCollection<string> Models => [German, Romanian];
-        public List<TranslationCall> Calls { get; } = [];
-        public bool Cancelled { get; private set; }
 
         public Task<IReadOnlyList<LanguagePair>?> PairsAsync(string model, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<LanguagePair>?>(model switch
@@ -39,18 +29,6 @@ public sealed class TranslationPageTests : IAsyncDisposable
             });
 
         public InputTokenCount? TryCount(TranslationCall call) => null;
-
-        public void Send(string text, int tokens = 1) => _updates.Writer.TryWrite(InferenceUpdate<GeneratedText>.ForPartial(new GeneratedText(text, tokens)));
-
-        public void Finish() => _updates.Writer.TryComplete();
-
-        public async IAsyncEnumerable<InferenceUpdate<GeneratedText>> StreamAsync(TranslationCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            Calls.Add(call);
-            using var registration = cancellationToken.Register(() => Cancelled = true);
-            await foreach (var update in _updates.Reader.ReadAllAsync(cancellationToken))
-                yield return update;
-        }
     }
 
     private readonly BunitContext _ctx = new();
