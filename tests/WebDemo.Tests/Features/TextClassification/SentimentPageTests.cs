@@ -100,6 +100,9 @@ public sealed class SentimentPageTests : IAsyncDisposable
         _backend.Send(0, "nice", "POSITIVE", 0.9);
         _backend.Finish();
         page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=provenance]")));
+        // The run's last render (Analyze enabled again) may follow the provenance: type after it, or
+        // the text box's handler found before it is retired.
+        page.WaitForAssertion(() => Assert.False(page.Find("button[data-testid=analyze]").HasAttribute("disabled")));
 
         page.Find("textarea").Input("   \n  ");
         Analyze(page);
