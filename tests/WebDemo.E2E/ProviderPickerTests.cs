@@ -43,7 +43,7 @@ public class ProviderPickerTests(PublishedApp app)
     }
 
     [Fact]
-    public async Task When_the_chosen_provider_fails_the_next_one_answers_and_the_failure_is_shown()
+    public async Task A_failing_chosen_provider_is_not_replaced_unless_the_user_turns_failover_on_and_then_the_failure_is_shown()
     {
         app.Router.Break("hf-inference", new Fault.Status(500));
         try
@@ -51,6 +51,15 @@ public class ProviderPickerTests(PublishedApp app)
             var page = await app.OpenAsync("/sentiment");
             await PickProviderAsync(page, "hf-inference");
             await page.FillAsync("textarea", "I love it");
+            var askedB = app.Router.CountFor("prov-b");
+            await page.ClickAsync("button[data-testid=analyze]");
+
+            // Strict by default, as the HF clients are: the chosen provider's failure is the answer.
+            await Assertions.Expect(page.Locator("[data-testid=error]")).ToContainTextAsync("hf-inference", new() { Timeout = 30_000 });
+            Assert.Equal(askedB, app.Router.CountFor("prov-b"));
+            await page.ScreenshotAsync(new() { Path = Path.Combine(PublishedApp.ScreenshotDir, "sentiment-explicit-provider-failed.png"), FullPage = true });
+
+            await page.Locator(":is(input[data-testid=failover], [data-testid=failover] input)").CheckAsync();
             await page.ClickAsync("button[data-testid=analyze]");
 
             await Assertions.Expect(page.Locator("[data-testid=provenance]")).ToContainTextAsync("prov-b", new() { Timeout = 30_000 });

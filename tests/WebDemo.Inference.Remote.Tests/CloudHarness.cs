@@ -73,13 +73,16 @@ public sealed class CloudHarness : IAsyncDisposable
         public List<string> Progress => Updates.Where(u => u.Kind == UpdateKind.Progress).Select(u => u.Progress!.Message).ToList();
     }
 
-    public async Task<Outcome> RunAsync(string provider, params string[] texts)
+    public Task<Outcome> RunAsync(string provider, params string[] texts) => RunAsync(provider, failover: false, texts);
+
+    /// <param name="failover">With a named provider: the caller's opt-in to other providers when it fails.</param>
+    public async Task<Outcome> RunAsync(string provider, bool failover, params string[] texts)
     {
         var updates = new List<InferenceUpdate<ClassifiedText>>();
         var clock = Stopwatch.StartNew();
         try
         {
-            await foreach (var update in Service.RunAsync(new TextClassificationRequest(texts, Provider: provider)))
+            await foreach (var update in Service.RunAsync(new TextClassificationRequest(texts, Provider: provider, Failover: failover)))
                 updates.Add(update);
             return new Outcome(updates, null, clock.Elapsed);
         }
@@ -95,12 +98,12 @@ public sealed class CloudHarness : IAsyncDisposable
         public Provenance? Provenance => Updates.LastOrDefault(u => u.Kind == UpdateKind.Final)?.Provenance;
     }
 
-    public async Task<ChatOutcome> ChatAsync(string provider, string message = "Say hello", string? policy = null, Microsoft.Extensions.AI.ChatOptions? options = null)
+    public async Task<ChatOutcome> ChatAsync(string provider, string message = "Say hello", string? policy = null, Microsoft.Extensions.AI.ChatOptions? options = null, bool failover = false)
     {
         var updates = new List<InferenceUpdate<ChatDelta>>();
         try
         {
-            await foreach (var update in Chat.RunAsync(new ChatRequest([new(Microsoft.Extensions.AI.ChatRole.User, message)], Provider: provider, Options: options, Policy: policy)))
+            await foreach (var update in Chat.RunAsync(new ChatRequest([new(Microsoft.Extensions.AI.ChatRole.User, message)], Provider: provider, Options: options, Policy: policy, Failover: failover)))
                 updates.Add(update);
             return new ChatOutcome(updates, null);
         }

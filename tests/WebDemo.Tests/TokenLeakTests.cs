@@ -43,7 +43,10 @@ public sealed class TokenLeakTests(WebDemoServer server)
         }));
         server.Router.Enqueue("hf-inference", new Fault.Status(401, """{"error":"Invalid credentials in Authorization header"}"""));
         // A rejected token ends the cloud links; the local model, which needs no token, still answers.
-        Assert.Contains("POSITIVE", await Record(await http.PostAsJsonAsync($"/hf-inference/models/{cloudModel}", new { inputs = "hi" })));
+        Assert.Contains("POSITIVE", await Record(await http.PostAsJsonAsync($"/auto/models/{cloudModel}", new { inputs = "hi" })));
+        // A provider named explicitly is not replaced: its 401 is the answer.
+        server.Router.Enqueue("hf-inference", new Fault.Status(401, """{"error":"Invalid credentials in Authorization header"}"""));
+        Assert.Contains("token", await Record(await http.PostAsJsonAsync($"/hf-inference/models/{cloudModel}", new { inputs = "hi" })));
         await Record(await http.PostAsJsonAsync("/v1/chat/completions",
             new { model = WebDemoServer.ChatModel, messages = new[] { new { role = "user", content = "hi" } } }));
 

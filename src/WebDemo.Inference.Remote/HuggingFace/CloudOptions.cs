@@ -18,6 +18,13 @@ public sealed class CloudOptions
     public SingleResponseTimeouts SingleResponse { get; set; } = new();
 
     /// <summary>
+    /// One call's time for its cloud providers together to start answering, every retry, wait and
+    /// failover included; once spent, no further provider is tried and the local model (where
+    /// the task has one) answers. A started answer is held to its own budgets instead.
+    /// </summary>
+    public TimeSpan CallBudget { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
     /// Providers a request may name besides the ones the Hugging Face router serves (a router
     /// stand-in's own, or one newer than this app); any provider a model's mapping lists counts too.
     /// </summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using WebDemo.Inference.Configuration;
 using WebDemo.Inference.Routing;
 using WebDemo.Inference.Tasks;
@@ -8,11 +9,14 @@ namespace WebDemo.Inference.Remote.HuggingFace;
 /// What every task's cloud backends share: the token check, and which providers serve a model
 /// for the task (the Hub's mapping). A task adds how to call one provider.
 /// </summary>
-internal abstract class RouterTaskBackends<TCall, TItem>(HuggingFaceToken token, ProviderMapping mapping, string task)
+internal abstract class RouterTaskBackends<TCall, TItem>(HuggingFaceToken token, ProviderMapping mapping, IOptions<CloudOptions> options, string task)
     : ICloudTaskBackends<TCall, TItem>
 {
     /// <summary>The token, for backends that must pass it to an SDK themselves.</summary>
     protected HuggingFaceToken Token => token;
+
+    /// <summary>The cloud settings (router URL, budgets).</summary>
+    protected CloudOptions Cloud => options.Value;
 
     public string? UnavailableReason => token.IsConfigured
         ? null
@@ -28,4 +32,6 @@ internal abstract class RouterTaskBackends<TCall, TItem>(HuggingFaceToken token,
     public abstract ITaskBackend<TCall, TItem> Create(CloudProvider provider, string model);
 
     public virtual CloudProvider? RouterChoice(string model) => null;
+
+    public TimeSpan CallBudget => options.Value.CallBudget;
 }

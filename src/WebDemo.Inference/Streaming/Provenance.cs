@@ -15,7 +15,13 @@ public sealed record Provenance(
     double TotalMs,
     IReadOnlyList<Attempt> Attempts,
     int? TokensIn = null,
-    int? TokensOut = null);
+    int? TokensOut = null)
+{
+    /// <summary>When more than one provider was tried: that it failed over, and from what, in words; else null.</summary>
+    public string? Failover => Attempts.Count <= 1 ? null
+        : $"Answered by {Provider} after " + string.Join("; ", Attempts.Take(Attempts.Count - 1)
+            .Select(a => $"{a.Provider} {a.Outcome}{(a.Status is { } status ? $" (HTTP {status})" : "")}")) + ".";
+}
 
 /// <param name="Outcome">"ok", "failed", "skipped" (circuit open) or "cancelled".</param>
 /// <param name="Status">The HTTP status when the attempt was an HTTP call.</param>

@@ -14,6 +14,13 @@ public interface ITaskRequest
     string? Model { get; }
 
     string? Provider { get; }
+
+    /// <summary>
+    /// Whether a provider the caller named may be replaced when it fails (by the model's other
+    /// providers, then the local model). Off by default: a named provider is honoured strictly,
+    /// as the HF clients and the router do. "auto" always fails over.
+    /// </summary>
+    bool Failover { get; }
 }
 
 /// <summary>
@@ -50,4 +57,11 @@ public interface IInferenceTask<in TRequest, TItem> : IInferenceTask where TRequ
     /// streams (so the HTTP API can answer 4xx), then returns the stream.
     /// </summary>
     IAsyncEnumerable<InferenceUpdate<TItem>> RunAsync(TRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// As <see cref="RunAsync"/>, for a caller that shows nothing until the answer is complete
+    /// (a non-streaming API call): each provider's output is held back until that provider has
+    /// finished, so one that fails part-way can still fail over, and nothing of it is returned.
+    /// </summary>
+    IAsyncEnumerable<InferenceUpdate<TItem>> RunBufferedAsync(TRequest request, CancellationToken cancellationToken = default);
 }

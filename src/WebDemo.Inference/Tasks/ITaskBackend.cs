@@ -44,4 +44,7 @@ public interface ICloudTaskBackends<in TCall, TItem>
 
     /// <summary>For "auto": a first link that lets the router itself choose (chat); null when the task has none.</summary>
     CloudProvider? RouterChoice(string model);
+
+    /// <summary>How long the cloud links of one call together may take to start answering, retries and waits included.</summary>
+    TimeSpan CallBudget { get; }
 }

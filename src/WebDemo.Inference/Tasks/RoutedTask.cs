@@ -59,7 +59,13 @@ internal abstract class RoutedTask<TRequest, TCall, TItem>(
         return providers.Select(p => p.Name).ToList();
     }
 
-    public IAsyncEnumerable<InferenceUpdate<TItem>> RunAsync(TRequest request, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<InferenceUpdate<TItem>> RunAsync(TRequest request, CancellationToken cancellationToken = default) =>
+        Run(request, buffered: false, cancellationToken);
+
+    public IAsyncEnumerable<InferenceUpdate<TItem>> RunBufferedAsync(TRequest request, CancellationToken cancellationToken = default) =>
+        Run(request, buffered: true, cancellationToken);
+
+    private IAsyncEnumerable<InferenceUpdate<TItem>> Run(TRequest request, bool buffered, CancellationToken cancellationToken)
     {
         Validate(request);
         var (provider, model) = Resolve(request);
@@ -81,7 +87,7 @@ internal abstract class RoutedTask<TRequest, TCall, TItem>(
         localBackend ??= _local.FirstOrDefault(b => b.Models.Count > 0);
         var local = localBackend is null ? null : new ChainLink<ITaskBackend<TCall, TItem>>(
             localBackend.Provider, localBackend.Models.Contains(model) ? model : localBackend.Models.First(), localBackend, localBackend.Device);
-        return RunChainAsync(request, provider, model, local, cancellationToken);
+        return RunChainAsync(request, provider, model, local, buffered, cancellationToken);
     }
 
     /// <summary>
@@ -106,18 +112,18 @@ internal abstract class RoutedTask<TRequest, TCall, TItem>(
             : $"Model '{model}' is not served here for {Name}. Available: {string.Join(", ", available)}.");
 
     private async IAsyncEnumerable<InferenceUpdate<TItem>> RunChainAsync(
-        TRequest request, string provider, string model, ChainLink<ITaskBackend<TCall, TItem>>? local,
+        TRequest request, string provider, string model, ChainLink<ITaskBackend<TCall, TItem>>? local, bool buffered,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         IReadOnlyList<ChainLink<ITaskBackend<TCall, TItem>>> chain = provider == ProviderNames.Local
             ? [local!]
             : ProviderRouter.Plan(provider, model,
                 await cloud!.ProvidersAsync(model, cancellationToken).ConfigureAwait(false),
-                p => cloud.Create(p, model), local, cloud.RouterChoice(model));
+                p => cloud.Create(p, model), local, cloud.RouterChoice(model), request.Failover);
 
         await foreach (var update in FailoverRunner.RunAsync(Name, chain,
             (link, ct) => RunLinkAsync(request, link, ct),
-            Tokens, cancellationToken, ServedBy).ConfigureAwait(false))
+            Tokens, cancellationToken, ServedBy, buffered, cloud?.CallBudget).ConfigureAwait(false))
         {
             yield return update;
         }

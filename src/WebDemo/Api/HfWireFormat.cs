@@ -14,14 +14,14 @@ internal abstract class HfWireFormat<TWire, TRequest, TItem> : WireFormat<TWire,
 {
     public override int ShapeErrorStatus => StatusCodes.Status422UnprocessableEntity;
 
-    /// <summary>The task's request for the model and provider the path names.</summary>
-    protected abstract TRequest ToRequest(TWire wire, string model, string? provider);
+    /// <summary>The task's request for the model and provider the path names; <paramref name="failover"/> from <c>?failover=true</c>.</summary>
+    protected abstract TRequest ToRequest(TWire wire, string model, string? provider, bool failover);
 
     /// <summary>The task's answer in the HF shape, from the items in the order they streamed.</summary>
     protected abstract IResult Answer(IReadOnlyList<TItem> items);
 
     public override TRequest ToRequest(TWire wire, HttpContext http) =>
-        ToRequest(wire, $"{http.GetRouteValue("org")}/{http.GetRouteValue("name")}", http.GetRouteValue("provider") as string);
+        ToRequest(wire, $"{http.GetRouteValue("org")}/{http.GetRouteValue("name")}", http.GetRouteValue("provider") as string, TaskHttp.Failover(http));
 
     public override bool WantsStream(TWire wire, HttpContext http) =>
         http.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true);
@@ -37,7 +37,7 @@ internal abstract class HfWireFormat<TWire, TRequest, TItem> : WireFormat<TWire,
     {
         if (provenance is not null)
         {
-            http.Response.Headers["x-inference-provider"] = TaskHttp.ProviderHeader(provenance);
+            TaskHttp.WriteProvenanceHeaders(http, provenance);
             http.Response.Headers["x-webdemo-model"] = provenance.Model;
             http.Response.Headers["Server-Timing"] = $"inference;dur={provenance.TotalMs:0.0}";
         }

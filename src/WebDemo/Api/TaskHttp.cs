@@ -58,10 +58,13 @@ internal static class TaskHttp
             return format.Error(ex.Status, ex.Message);
         }
 
+        var streaming = format.WantsStream(wire, http);
         IAsyncEnumerable<InferenceUpdate<TItem>> updates;
         try
         {
-            updates = task.RunAsync(request, ct) // validates before anything is sent
+            // Validates before anything is sent. A collected answer is shown to no one until it is
+            // complete, so it may fail over even part-way (RunBufferedAsync).
+            updates = (streaming ? task.RunAsync(request, ct) : task.RunBufferedAsync(request, ct))
                 .EndOnShutdown(http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, ct);
         }
         catch (InferenceException ex)
@@ -69,7 +72,7 @@ internal static class TaskHttp
             return format.Error(ex);
         }
 
-        if (format.WantsStream(wire, http))
+        if (streaming)
             return format.Stream(updates, request, ct);
 
         var items = new List<TItem>();
@@ -91,6 +94,26 @@ internal static class TaskHttp
     }
 
     /// <summary>
+    /// <c>?failover=true</c>: a provider the caller named may be replaced when it fails (off by
+    /// default, as the HF clients and the router honour a named provider strictly).
+    /// </summary>
+    public static bool Failover(HttpContext http) => http.Request.Query["failover"].ToString() switch
+    {
+        "" or "false" or "0" => false,
+        "true" or "1" => true,
+        var other => throw new BadBodyException(StatusCodes.Status400BadRequest,
+            $"\"failover\" must be true or false, not '{Ascii(other)}'."),
+    };
+
+    /// <summary>Who answered (x-inference-provider) and, when it failed over, from what (x-webdemo-failover): ASCII only.</summary>
+    public static void WriteProvenanceHeaders(HttpContext http, Provenance provenance)
+    {
+        http.Response.Headers["x-inference-provider"] = ProviderHeader(provenance);
+        if (provenance.Failover is { } failover)
+            http.Response.Headers["x-webdemo-failover"] = Ascii(failover.Replace(" → ", " via "));
+    }
+
+    /// <summary>
     /// The provider that answered, for a response header: headers carry ASCII only (Kestrel
     /// refuses anything else), so "auto → novita" becomes "novita". The body has the whole story.
     /// </summary>
@@ -100,6 +123,8 @@ internal static class TaskHttp
         var arrow = served.LastIndexOf('→');
         if (arrow >= 0)
             served = served[(arrow + 1)..].Trim();
-        return new string(served.Where(c => c is >= ' ' and <= '~').ToArray());
+        return Ascii(served);
     }
+
+    private static string Ascii(string text) => new(text.Where(c => c is >= ' ' and <= '~').ToArray());
 }

@@ -40,18 +40,18 @@ public class CircuitAndTokenTests
         });
         cloud.Router.Break("prov-a", new Fault.Status(500));
 
-        // Ten calls, three attempts each: every call still asks prov-a (calls are counted, not
+        // Ten calls on auto (prov-a, then prov-b), three attempts each: every call still asks prov-a (calls are counted, not
         // attempts), fails there and fails over to prov-b.
         for (var call = 1; call <= 10; call++)
         {
-            var outcome = await cloud.RunAsync("prov-a", "good");
+            var outcome = await cloud.RunAsync("auto", "good");
             Assert.Equal("prov-b", outcome.Provenance!.Provider);
             Assert.Equal(3 * call, cloud.Router.CountFor("prov-a"));
             Assert.DoesNotContain(outcome.Provenance.Attempts, a => a.Outcome == "skipped");
         }
         var asked = cloud.Router.CountFor("prov-a");
 
-        var next = await cloud.RunAsync("prov-a", "good");
+        var next = await cloud.RunAsync("auto", "good");
 
         Assert.Equal("prov-b", next.Provenance!.Provider);
         var skipped = next.Provenance.Attempts[0];
@@ -72,7 +72,7 @@ public class CircuitAndTokenTests
         // each asks prov-a, then fails over.
         for (var call = 1; call <= 12; call++)
         {
-            var outcome = await cloud.RunAsync("prov-a", "good");
+            var outcome = await cloud.RunAsync("auto", "good");
             Assert.Equal("prov-b", outcome.Provenance!.Provider);
             Assert.DoesNotContain(outcome.Provenance.Attempts, a => a.Outcome == "skipped");
         }

@@ -21,19 +21,22 @@ public class ProviderRouterTests
     }
 
     [Fact]
-    public void Auto_starts_with_the_routers_own_choice_when_the_task_has_one()
+    public void Auto_with_the_routers_own_choice_tries_at_most_one_more_path_then_local()
     {
-        var chain = ProviderRouter.Plan("auto", "org/m", Mapped, p => p.ProviderModelId, null, new CloudProvider("auto", "org/m:fastest"));
+        // The router's "auto" already fails over between the model's providers: after it, one more path.
+        var chain = ProviderRouter.Plan("auto", "org/m", Mapped, p => p.ProviderModelId, Local, new CloudProvider("auto", "org/m:fastest"));
 
-        Assert.Equal(["auto", "a", "b"], Order(chain));
+        Assert.Equal(["auto", "a", "local"], Order(chain));
         Assert.Equal("org/m:fastest", chain[0].Backend);
     }
 
     [Fact]
-    public void A_named_provider_comes_first_even_when_not_in_the_mapping()
+    public void A_named_provider_is_the_only_link_unless_failover_is_asked_for()
     {
-        Assert.Equal(["b", "a", "local"], Order(ProviderRouter.Plan("b", "org/m", Mapped, p => p.Name, Local)));
-        Assert.Equal(["c", "a", "b"], Order(ProviderRouter.Plan("c", "org/m", Mapped, p => p.Name, null)));
+        Assert.Equal(["b"], Order(ProviderRouter.Plan("b", "org/m", Mapped, p => p.Name, Local)));
+        Assert.Equal(["c"], Order(ProviderRouter.Plan("c", "org/m", Mapped, p => p.Name, null))); // even when not in the mapping
+        Assert.Equal(["b", "a", "local"], Order(ProviderRouter.Plan("b", "org/m", Mapped, p => p.Name, Local, failover: true)));
+        Assert.Equal(["c", "a", "b"], Order(ProviderRouter.Plan("c", "org/m", Mapped, p => p.Name, null, failover: true)));
     }
 
     [Fact]

@@ -24,7 +24,7 @@ internal sealed class CloudChat(
     IHttpClientFactory httpClientFactory,
     IOptions<CloudOptions> cloudOptions,
     IOptions<ChatTaskOptions> chatOptions)
-    : RouterTaskBackends<ChatCall, ChatDelta>(token, mapping, ChatRequest.TaskName)
+    : RouterTaskBackends<ChatCall, ChatDelta>(token, mapping, cloudOptions, ChatRequest.TaskName)
 {
     public override CloudProvider? RouterChoice(string model) => new(ProviderNames.Auto, model + chatOptions.Value.AutoPolicy);
 
@@ -37,7 +37,7 @@ internal sealed class CloudChat(
     {
         var options = new OpenAIClientOptions
         {
-            Endpoint = new Uri(cloudOptions.Value.RouterUrl.TrimEnd('/') + "/v1"),
+            Endpoint = new Uri(Cloud.RouterUrl.TrimEnd('/') + "/v1"),
             Transport = new HttpClientPipelineTransport(httpClientFactory.CreateClient(RouterClient.HttpClientName)),
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0), // Polly retries, per provider, in RouterHandler
             NetworkTimeout = Timeout.InfiniteTimeSpan,          // the stream budgets apply instead

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using WebDemo.Inference.Configuration;
 using WebDemo.Inference.Json;
 using WebDemo.Inference.Remote.HuggingFace;
@@ -11,8 +12,8 @@ using WebDemo.Inference.Tasks.TextClassification;
 namespace WebDemo.Inference.Remote.Tasks.TextClassification;
 
 /// <summary>Text classification at the cloud providers that serve a model.</summary>
-internal sealed class CloudTextClassification(HuggingFaceToken token, ProviderMapping mapping, RouterClient client)
-    : RouterTaskBackends<TextClassificationCall, ClassifiedText>(token, mapping, TextClassificationRequest.TaskName)
+internal sealed class CloudTextClassification(HuggingFaceToken token, ProviderMapping mapping, RouterClient client, IOptions<CloudOptions> options)
+    : RouterTaskBackends<TextClassificationCall, ClassifiedText>(token, mapping, options, TextClassificationRequest.TaskName)
 {
     public override ITaskBackend<TextClassificationCall, ClassifiedText> Create(CloudProvider provider, string model) =>
         new CloudTextClassificationBackend(provider.Name, provider.ProviderModelId, client);

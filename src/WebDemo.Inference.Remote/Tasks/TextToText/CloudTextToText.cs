@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,8 +17,8 @@ using WebDemo.Inference.Tasks.Translation;
 namespace WebDemo.Inference.Remote.Tasks.TextToText;
 
 /// <summary>Summarization at the cloud providers that serve a model.</summary>
-internal sealed class CloudSummarization(HuggingFaceToken token, ProviderMapping mapping, RouterClient client)
-    : RouterTaskBackends<SummarizationCall, GeneratedText>(token, mapping, SummarizationRequest.TaskName)
+internal sealed class CloudSummarization(HuggingFaceToken token, ProviderMapping mapping, RouterClient client, IOptions<CloudOptions> options)
+    : RouterTaskBackends<SummarizationCall, GeneratedText>(token, mapping, options, SummarizationRequest.TaskName)
 {
     public override ITaskBackend<SummarizationCall, GeneratedText> Create(CloudProvider provider, string model) =>
         new CloudTextToTextBackend<SummarizationCall>(provider.Name, provider.ProviderModelId, client, SummarizationRequest.TaskName, "summary_text",
@@ -38,8 +39,8 @@ internal sealed class CloudSummarization(HuggingFaceToken token, ProviderMapping
 }
 
 /// <summary>Translation at the cloud providers that serve a model.</summary>
-internal sealed class CloudTranslation(HuggingFaceToken token, ProviderMapping mapping, RouterClient client)
-    : RouterTaskBackends<TranslationCall, GeneratedText>(token, mapping, TranslationRequest.TaskName)
+internal sealed class CloudTranslation(HuggingFaceToken token, ProviderMapping mapping, RouterClient client, IOptions<CloudOptions> options)
+    : RouterTaskBackends<TranslationCall, GeneratedText>(token, mapping, options, TranslationRequest.TaskName)
 {
     public override ITaskBackend<TranslationCall, GeneratedText> Create(CloudProvider provider, string model) =>
         new CloudTextToTextBackend<TranslationCall>(provider.Name, provider.ProviderModelId, client, TranslationRequest.TaskName, "translation_text",

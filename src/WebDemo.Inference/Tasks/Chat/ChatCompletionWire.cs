@@ -33,7 +33,7 @@ public sealed record ChatCompletionMessage(string? Role, [property: JsonConverte
 
 public sealed record ChatCompletion(
     string Id, [property: JsonPropertyName("object")] string ObjectType, long Created, string Model, IReadOnlyList<ChatCompletionChoice> Choices,
-    ChatCompletionUsage? Usage, string? Provider);
+    ChatCompletionUsage? Usage, string? Provider, string? Failover = null);
 
 public sealed record ChatCompletionChoice(
     int Index,

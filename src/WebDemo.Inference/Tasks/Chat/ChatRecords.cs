@@ -7,7 +7,8 @@ namespace WebDemo.Inference.Tasks.Chat;
 /// <param name="Model">A model id; null means the configured default chat model.</param>
 /// <param name="Provider">"auto" (the router's own choice) or a provider's name.</param>
 /// <param name="Policy">For "auto": the caller's own policy (":fastest", ":cheapest"), which wins over the configured one; null for the configured one.</param>
-public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, string? Model = null, string? Provider = null, ChatOptions? Options = null, string? Policy = null)
+public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, string? Model = null, string? Provider = null, ChatOptions? Options = null, string? Policy = null,
+    bool Failover = false)
     : ITaskRequest
 {
     public static string TaskName => "conversational";

@@ -4,7 +4,7 @@ using WebDemo.Inference.Tasks.Generation;
 namespace WebDemo.Inference.Tasks.Summarization;
 
 /// <summary>A summarization call, as the pages and the hub send it.</summary>
-public sealed record SummarizationRequest(string Input, GenerationParameters? Parameters = null, string? Model = null, string? Provider = null)
+public sealed record SummarizationRequest(string Input, GenerationParameters? Parameters = null, string? Model = null, string? Provider = null, bool Failover = false)
     : ITaskRequest
 {
     public static string TaskName => "summarization";

@@ -10,7 +10,8 @@ namespace WebDemo.Inference.Tasks.TextClassification;
 /// <param name="Model">A model id; null means the default of the chosen provider (the first local model, or the cloud model).</param>
 /// <param name="TopK">Return only the K most probable labels; null returns them all, best first.</param>
 /// <param name="Provider">"local", "auto" or a provider's name; null means local when a local model serves the model, else auto.</param>
-public sealed record TextClassificationRequest(IReadOnlyList<string> Inputs, string? Model = null, int? TopK = null, string? Provider = null)
+/// <param name="Failover">With a named provider: may other providers, then the local model, answer when it fails? (Opt-in.)</param>
+public sealed record TextClassificationRequest(IReadOnlyList<string> Inputs, string? Model = null, int? TopK = null, string? Provider = null, bool Failover = false)
     : ITaskRequest
 {
     public static string TaskName => "text-classification";

@@ -5,7 +5,7 @@ namespace WebDemo.Inference.Tasks.Translation;
 
 /// <summary>A translation call: the text, the language pair by ISO 639-1 code ("en", "fr"), and how to generate.</summary>
 public sealed record TranslationRequest(string Input, string? SourceLanguage = null, string? TargetLanguage = null,
-    GenerationParameters? Parameters = null, string? Model = null, string? Provider = null)
+    GenerationParameters? Parameters = null, string? Model = null, string? Provider = null, bool Failover = false)
     : ITaskRequest
 {
     public static string TaskName => "translation";

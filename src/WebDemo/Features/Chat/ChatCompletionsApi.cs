@@ -60,7 +60,7 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
             FrequencyPenalty = wire.FrequencyPenalty,
             ResponseFormat = ResponseFormat(wire.ResponseFormat),
         };
-        return new ChatRequest(messages, model, provider, chatOptions, policy);
+        return new ChatRequest(messages, model, provider, chatOptions, policy, TaskHttp.Failover(http));
     }
 
     /// <summary>Fields this server cannot honour are refused by name, never silently dropped.</summary>
@@ -124,7 +124,7 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
         return TypedResults.ServerSentEvents(WithDone(chunks));
 
         string Chunk(ChatCompletionChoice choice, Provenance? provenance) => JsonSerializer.Serialize(
-            new ChatCompletion(id, "chat.completion.chunk", created, model, [choice], Usage(provenance), provenance?.Provider),
+            new ChatCompletion(id, "chat.completion.chunk", created, model, [choice], Usage(provenance), provenance?.Provider, provenance?.Failover),
             InferenceJsonContext.Default.ChatCompletion);
     }
 
@@ -142,10 +142,10 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
     {
         var (id, created, model) = Identity(request);
         if (provenance is not null)
-            http.Response.Headers["x-inference-provider"] = TaskHttp.ProviderHeader(provenance);
+            TaskHttp.WriteProvenanceHeaders(http, provenance);
         var message = new ChatCompletionMessage("assistant", string.Concat(items.Select(d => d.Text)));
         return Results.Json(new ChatCompletion(id, "chat.completion", created, model,
-            [new ChatCompletionChoice(0, Message: message, FinishReason: FinishReason(items))], Usage(provenance), provenance?.Provider),
+            [new ChatCompletionChoice(0, Message: message, FinishReason: FinishReason(items))], Usage(provenance), provenance?.Provider, provenance?.Failover),
             InferenceJsonContext.Default.ChatCompletion);
     }
 

@@ -13,9 +13,9 @@ internal sealed class SummarizationApi : HfWireFormat<TextToTextInput, Summariza
 
     public override string ExpectedBody => "{\"inputs\": \"a long text\", \"parameters\": {\"max_new_tokens\": 60}}";
 
-    protected override SummarizationRequest ToRequest(TextToTextInput wire, string model, string? provider) =>
+    protected override SummarizationRequest ToRequest(TextToTextInput wire, string model, string? provider, bool failover) =>
         new(wire.Inputs ?? throw new BadBodyException(ShapeErrorStatus, "The body has no \"inputs\": send the text as a string."),
-            wire.Parameters?.Generation, model, provider);
+            wire.Parameters?.Generation, model, provider, failover);
 
     protected override IResult Answer(IReadOnlyList<GeneratedText> items) =>
         Results.Json([new SummaryAnswer(string.Concat(items.Select(i => i.Text)))], InferenceJsonContext.Default.IReadOnlyListSummaryAnswer);

@@ -15,14 +15,14 @@ internal sealed class TextClassificationApi : HfWireFormat<TextClassificationInp
 
     public override string ExpectedBody => "{\"inputs\": \"some text\" or [\"text\", ...], \"parameters\": {\"top_k\": 2}}";
 
-    protected override TextClassificationRequest ToRequest(TextClassificationInput wire, string model, string? provider)
+    protected override TextClassificationRequest ToRequest(TextClassificationInput wire, string model, string? provider, bool failover)
     {
         if (wire.Inputs is null)
             throw new BadBodyException(ShapeErrorStatus, "The body has no \"inputs\": send a string or an array of strings.");
         if (wire.Parameters?.FunctionToApply is not null)
             throw new BadBodyException(ShapeErrorStatus,
                 "\"parameters.function_to_apply\" is not supported here; scores use the model's own function (softmax, or sigmoid for multi-label models).");
-        return new TextClassificationRequest(wire.Inputs, model, wire.Parameters?.TopK, provider);
+        return new TextClassificationRequest(wire.Inputs, model, wire.Parameters?.TopK, provider, failover);
     }
 
     protected override IResult Answer(IReadOnlyList<ClassifiedText> items) =>

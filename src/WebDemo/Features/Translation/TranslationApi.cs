@@ -13,9 +13,9 @@ internal sealed class TranslationApi : HfWireFormat<TextToTextInput, Translation
 
     public override string ExpectedBody => "{\"inputs\": \"some text\", \"parameters\": {\"src_lang\": \"en\", \"tgt_lang\": \"fr\"}}";
 
-    protected override TranslationRequest ToRequest(TextToTextInput wire, string model, string? provider) =>
+    protected override TranslationRequest ToRequest(TextToTextInput wire, string model, string? provider, bool failover) =>
         new(wire.Inputs ?? throw new BadBodyException(ShapeErrorStatus, "The body has no \"inputs\": send the text as a string."),
-            wire.Parameters?.SrcLang, wire.Parameters?.TgtLang, wire.Parameters?.Generation, model, provider);
+            wire.Parameters?.SrcLang, wire.Parameters?.TgtLang, wire.Parameters?.Generation, model, provider, failover);
 
     protected override IResult Answer(IReadOnlyList<GeneratedText> items) =>
         Results.Json([new TranslationAnswer(string.Concat(items.Select(i => i.Text)))], InferenceJsonContext.Default.IReadOnlyListTranslationAnswer);

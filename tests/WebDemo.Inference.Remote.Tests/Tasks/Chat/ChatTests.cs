@@ -84,7 +84,7 @@ public class ChatTests
         await using var cloud = await CloudHarness.StartAsync();
         cloud.Router.Enqueue("prov-a", new Fault.StallAfter(0, TimeSpan.FromSeconds(20)));
 
-        var outcome = await cloud.ChatAsync("prov-a");
+        var outcome = await cloud.ChatAsync("prov-a", failover: true);
 
         Assert.Null(outcome.Error);
         Assert.Equal("Hello from prov-b!", outcome.Text);
@@ -134,10 +134,46 @@ public class ChatTests
         await using var cloud = await CloudHarness.StartAsync();
         cloud.Router.Enqueue("prov-a", new Fault.Status(402));
 
-        var outcome = await cloud.ChatAsync("prov-a");
+        var outcome = await cloud.ChatAsync("prov-a", failover: true);
 
         Assert.Equal("Hello from prov-b!", outcome.Text);
         Assert.Contains("Out of credits for prov-a", outcome.Provenance!.Attempts[0].Error);
+        Assert.Equal("Answered by prov-b after prov-a failed (HTTP 402).", outcome.Provenance.Failover);
+    }
+
+    [Fact]
+    public async Task A_named_provider_stays_explicit_and_is_never_silently_replaced()
+    {
+        await using var cloud = await CloudHarness.StartAsync();
+        cloud.Router.Enqueue("prov-a", new Fault.Status(402));
+
+        var outcome = await cloud.ChatAsync("prov-a");
+
+        Assert.Contains("Out of credits for prov-a", outcome.Error!.Message);
+        Assert.Equal(["prov-a"], cloud.Router.Requests.Select(r => r.Provider)); // neither the router's auto nor prov-b
+    }
+
+    [Fact]
+    public async Task Auto_with_a_loading_model_tries_the_router_then_one_more_path_within_the_documented_budget()
+    {
+        await using var cloud = await CloudHarness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Cloud:CallBudget"] = "00:00:20",
+        });
+        var loading = new Fault.Status(503, "{\"error\": \"Model is currently loading\", \"estimated_time\": 0.2}");
+        foreach (var provider in new[] { "auto", "prov-a", "prov-b" })
+            cloud.Router.Break(provider, loading);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var outcome = await cloud.ChatAsync("auto");
+
+        Assert.NotNull(outcome.Error);
+        // The router's auto already fails over between providers: after it, one more path, each
+        // with 1 + Cloud:Retry:MaxRetries (here 2) attempts; never a third path.
+        Assert.Equal(3, cloud.Router.CountFor("auto"));
+        Assert.Equal(3, cloud.Router.CountFor("prov-a"));
+        Assert.Equal(0, cloud.Router.CountFor("prov-b"));
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(20));
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public class FaultTableTests
         await using var cloud = await CloudHarness.StartAsync();
         cloud.Router.Enqueue("prov-a", test.Faults);
 
-        var outcome = await cloud.RunAsync("prov-a", "what a great film");
+        var outcome = await cloud.RunAsync("auto", "what a great film"); // the mapping's order: prov-a, prov-b, local
 
         Assert.Equal(test.RequestsToA, cloud.Router.CountFor("prov-a"));
         Assert.Equal(test.RequestsToB, cloud.Router.CountFor("prov-b"));
@@ -85,6 +85,40 @@ public class FaultTableTests
     }
 
     [Theory]
+    [InlineData(500)]
+    [InlineData(401)]
+    public async Task A_named_provider_stays_explicit_its_failure_is_the_answer(int status)
+    {
+        await using var cloud = await CloudHarness.StartAsync();
+        cloud.Router.Break("prov-a", new Fault.Status(status));
+
+        var outcome = await cloud.RunAsync("prov-a", "what a great film");
+
+        Assert.NotNull(outcome.Error);
+        Assert.Equal(0, cloud.Router.CountFor("prov-b")); // the user's choice is not silently replaced
+        Assert.Equal(0, cloud.Local.Calls);
+        Assert.DoesNotContain(outcome.Progress, p => p.Contains("trying the")); // neither "the next provider" nor "the local model"
+    }
+
+    [Fact]
+    public async Task The_cloud_budget_ends_the_cloud_links_and_the_local_model_answers()
+    {
+        await using var cloud = await CloudHarness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Cloud:CallBudget"] = "00:00:01",
+        });
+        cloud.Router.Enqueue("prov-a", new Fault.SlowFirstByte(TimeSpan.FromSeconds(4))); // within its own 5 s attempt budget
+
+        var outcome = await cloud.RunAsync("auto", "what a great film");
+
+        Assert.Null(outcome.Error);
+        Assert.Equal("local", outcome.Provenance!.Provider);
+        Assert.Equal(0, cloud.Router.CountFor("prov-b")); // the budget is spent: no further cloud provider
+        Assert.Contains("cloud budget of 1 s", outcome.Provenance.Attempts[0].Error);
+        Assert.InRange(outcome.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(3.5));
+    }
+
+    [Theory]
     [InlineData("auto", 401, "token was rejected")]
     [InlineData("auto", 403, "Make calls to Inference Providers")]
     [InlineData("prov-a", 401, "token was rejected")]
@@ -94,7 +128,7 @@ public class FaultTableTests
         await using var cloud = await CloudHarness.StartAsync();
         cloud.Router.Enqueue("prov-a", new Fault.Status(status));
 
-        var outcome = await cloud.RunAsync(provider, "what a great film");
+        var outcome = await cloud.RunAsync(provider, failover: true, "what a great film"); // a named provider fails over only when asked
 
         Assert.Null(outcome.Error);
         Assert.Equal(1, cloud.Router.CountFor("prov-a")); // not retried

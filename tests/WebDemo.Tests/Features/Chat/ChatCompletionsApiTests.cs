@@ -50,6 +50,65 @@ public class ChatCompletionsApiTests(WebDemoServer server)
     }
 
     [Fact]
+    public async Task A_non_streaming_answer_that_breaks_part_way_fails_over_and_returns_one_whole_answer()
+    {
+        // Nothing of a collected answer has been shown to anyone, so a break part-way may fail over
+        // like one before the first token; the broken text is dropped, not joined to the next.
+        server.Router.Enqueue("auto", new Fault.ResetAfter(2));
+
+        var response = await Post(new { model = WebDemoServer.ChatModel, messages = new[] { new { role = "user", content = "hi" } } });
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
+        using var doc = JsonDocument.Parse(body);
+        Assert.Equal("Hello from prov-a!", doc.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal("prov-a", doc.RootElement.GetProperty("provider").GetString());
+        Assert.Contains("auto failed", doc.RootElement.GetProperty("failover").GetString());
+        Assert.Contains("auto failed", response.Headers.GetValues("x-webdemo-failover").Single());
+    }
+
+    [Fact]
+    public async Task A_streamed_answer_that_breaks_part_way_ends_with_an_error_and_keeps_what_was_sent()
+    {
+        server.Router.Enqueue("auto", new Fault.ResetAfter(2));
+
+        var response = await Post(new { model = WebDemoServer.ChatModel, stream = true, messages = new[] { new { role = "user", content = "hi" } } });
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("\"content\":\"Hello\"", body);   // what the reader has already seen stays
+        Assert.Contains("broke off after 2 chunks", body); // and the stream says it broke
+        Assert.DoesNotContain("prov-a!", body);          // nothing restarts elsewhere mid-answer
+    }
+
+    [Fact]
+    public async Task A_named_provider_stays_explicit_unless_failover_is_asked_for_and_then_the_answer_says_so()
+    {
+        var before = server.Router.Requests.Count;
+        server.Router.Enqueue("prov-b", new Fault.Status(402));
+        var body = new { model = WebDemoServer.ChatModel + ":prov-b", messages = new[] { new { role = "user", content = "hi" } } };
+
+        var strict = await Post(body);
+
+        Assert.Equal(402, (int)strict.StatusCode);
+        Assert.Equal(["prov-b"], server.Router.Requests.Skip(before).Select(r => r.Provider));
+
+        server.Router.Enqueue("prov-b", new Fault.Status(402));
+        using var client = server.CreateClient();
+        var opted = await client.PostAsJsonAsync("/v1/chat/completions?failover=true", body);
+
+        var text = await opted.Content.ReadAsStringAsync();
+        Assert.True(opted.IsSuccessStatusCode, $"{(int)opted.StatusCode}: {text}");
+        using var doc = JsonDocument.Parse(text);
+        Assert.Equal("prov-a", doc.RootElement.GetProperty("provider").GetString());
+        Assert.Equal("Answered by prov-a after prov-b failed (HTTP 402).", doc.RootElement.GetProperty("failover").GetString());
+        Assert.Equal("Answered by prov-a after prov-b failed (HTTP 402).", opted.Headers.GetValues("x-webdemo-failover").Single());
+
+        var wrong = await client.PostAsJsonAsync("/v1/chat/completions?failover=maybe", body);
+        Assert.Equal(400, (int)wrong.StatusCode);
+        Assert.Contains("must be true or false", await wrong.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Auto_names_the_provider_that_served_in_an_ascii_header_and_the_whole_story_in_the_body()
     {
         // WebDemoServer is the app on real Kestrel, which refuses a non-ASCII header value ("auto → prov-a") with a 500.
