@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using WebDemo.Inference.Json;
 
 namespace WebDemo.TestSupport;
 
@@ -198,8 +199,38 @@ public sealed class FakeRouter : IAsyncDisposable
             var servedBy = provider == "auto" ? router.Mapping.GetValueOrDefault(ChatModelOf(model))?.FirstOrDefault() ?? "auto" : provider;
             context.Response.Headers["x-inference-provider"] = servedBy;
             string[] words = ["Hello", " from", $" {servedBy}", "!"];
+            // With tools, a question about the weather calls the first tool, its arguments split over chunks as OpenAI streams them.
+            var tool = ToolCalledBy(doc.RootElement);
+            const string CallId = "call_fake1";
+            string[] arguments = ["{\"city\": ", "\"Paris\"}"];
+            var deltas = tool is null
+                ? words.Select(word => new Dictionary<string, object?> { ["role"] = "assistant", ["content"] = word }).ToList()
+                :
+                [
+                    new() { ["role"] = "assistant", ["tool_calls"] = new[] { new { index = 0, id = CallId, type = "function", function = new { name = tool, arguments = "" } } } },
+                    .. arguments.Select(part => new Dictionary<string, object?> { ["tool_calls"] = new[] { new { index = 0, function = new { arguments = part } } } }),
+                ];
+            var finishReason = (fault as Fault.FinishWith)?.Reason ?? (tool is null ? "stop" : "tool_calls");
+            var usage = new { prompt_tokens = 7, completion_tokens = deltas.Count, total_tokens = 7 + deltas.Count };
+            if (!(doc.RootElement.BoolOrNull("stream") ?? false))
+            {
+                var message = tool is null
+                    ? new Dictionary<string, object?> { ["role"] = "assistant", ["content"] = string.Concat(words) }
+                    : new Dictionary<string, object?>
+                    {
+                        ["role"] = "assistant", ["content"] = null,
+                        ["tool_calls"] = new[] { new { id = CallId, type = "function", function = new { name = tool, arguments = string.Concat(arguments) } } },
+                    };
+                await context.Response.WriteAsJsonAsync(new Dictionary<string, object?>
+                {
+                    ["id"] = "chatcmpl-fake", ["object"] = "chat.completion", ["created"] = 1_700_000_000, ["model"] = model,
+                    ["choices"] = new[] { new Dictionary<string, object?> { ["index"] = 0, ["message"] = message, ["finish_reason"] = finishReason } },
+                    ["usage"] = usage,
+                });
+                return;
+            }
             context.Response.ContentType = "text/event-stream";
-            for (var i = 0; i <= words.Length; i++)
+            for (var i = 0; i <= deltas.Count; i++)
             {
                 if (fault is Fault.StallAfter stall && i == stall.Chunks)
                     await Task.Delay(stall.Delay, context.RequestAborted).ContinueWith(_ => { });
@@ -216,7 +247,7 @@ public sealed class FakeRouter : IAsyncDisposable
                 }
                 if (context.RequestAborted.IsCancellationRequested)
                     return;
-                var last = i == words.Length;
+                var last = i == deltas.Count;
                 var chunk = new Dictionary<string, object?>
                 {
                     ["id"] = "chatcmpl-fake",
@@ -228,13 +259,13 @@ public sealed class FakeRouter : IAsyncDisposable
                         new Dictionary<string, object?>
                         {
                             ["index"] = 0,
-                            ["delta"] = last ? new Dictionary<string, object?>() : new Dictionary<string, object?> { ["role"] = "assistant", ["content"] = words[i] },
-                            ["finish_reason"] = last ? (fault as Fault.FinishWith)?.Reason ?? "stop" : null,
+                            ["delta"] = last ? new Dictionary<string, object?>() : deltas[i],
+                            ["finish_reason"] = last ? finishReason : null,
                         },
                     },
                 };
                 if (last)
-                    chunk["usage"] = new { prompt_tokens = 7, completion_tokens = words.Length, total_tokens = 7 + words.Length };
+                    chunk["usage"] = usage;
                 await context.Response.WriteAsync("data: " + JsonSerializer.Serialize(chunk) + "\n\n");
                 await context.Response.Body.FlushAsync();
             }
@@ -274,6 +305,19 @@ public sealed class FakeRouter : IAsyncDisposable
             default:
                 return context.RequestAborted.IsCancellationRequested;
         }
+    }
+
+    /// <summary>The tool a chat request calls: its first tool, when it has tools and its last user message asks about the weather.</summary>
+    private static string? ToolCalledBy(JsonElement request)
+    {
+        if (request.Member("tools") is not { ValueKind: JsonValueKind.Array } tools || tools.GetArrayLength() == 0)
+            return null;
+        var lastUser = request.GetProperty("messages").EnumerateArray().LastOrDefault(m => m.StringOrNull("role") == "user");
+        var content = lastUser.Member("content");
+        var text = content?.ValueKind == JsonValueKind.Array
+            ? string.Concat(content.Value.EnumerateArray().Select(p => p.StringOrNull("text")))
+            : content?.GetString();
+        return text?.Contains("weather", StringComparison.OrdinalIgnoreCase) == true ? tools[0].GetProperty("function").GetProperty("name").GetString() : null;
     }
 
     private static string ChatModelOf(string routed) =>

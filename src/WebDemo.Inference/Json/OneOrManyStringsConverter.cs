@@ -9,6 +9,9 @@ public interface IDescribedConverter
     string Expected { get; }
 }
 
+/// <summary>A converter's own words for what is wrong with a value ("has a part of type 'audio'..."); the API puts the field's path before them.</summary>
+public sealed class WireValueException(string message) : JsonException(message);
+
 /// <summary>
 /// "One or many" strings, as Hugging Face task bodies send <c>inputs</c> and OpenAI sends
 /// <c>stop</c>: a string or an array of strings. One item is written back as a plain string.

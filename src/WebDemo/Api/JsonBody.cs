@@ -64,6 +64,8 @@ internal static class JsonBody
         // The reader's own words for text that is not Unicode: a lone surrogate (\ud800) or bad UTF-8.
         if (error.InnerException is InvalidOperationException { Message: var reason } && reason.Contains("UTF-", StringComparison.Ordinal))
             return $"\"{path}\" is not valid text: it holds an unpaired UTF-16 surrogate or invalid UTF-8. Send well-formed Unicode.";
+        if (error is WireValueException)
+            return $"\"{path}\" {error.Message}";
         var expected = Expected(root, path);
         return expected is null ? $"\"{path}\" has the wrong type." : $"\"{path}\" must be {expected}.";
     }

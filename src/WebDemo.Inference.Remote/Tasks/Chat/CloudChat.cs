@@ -45,7 +45,7 @@ internal sealed class CloudChat(
         var chat = new ChatClient(routedModel, new ApiKeyCredential(Token.Value ?? ""), options).AsIChatClient();
         var budget = chatOptions.Value.Budget;
         var connect = new SingleResponseTimeouts { Attempt = budget.FirstChunk, Total = budget.FirstChunk * 2 };
-        return new ChatClientBackend(provider, new RouterChatClient(new MaxTokensChatClient(chat), provider, connect), budget);
+        return new ChatClientBackend(provider, new RouterChatClient(new HfRequestChatClient(chat), provider, connect), budget);
     }
 
     /// <summary>"auto": the routed model id is chosen per call, as the caller's policy (":fastest", ":cheapest") wins over the configured one.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Microsoft.Extensions.AI;
 using WebDemo.Inference.Streaming;
 
@@ -28,11 +29,16 @@ public sealed class ChatClientBackend(string provider, IChatClient client, Strea
             var usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details;
             var text = update.Text;
             var finish = update.FinishReason?.Value;
-            if (text.Length == 0 && usage is null && finish is null)
+            var calls = update.Contents.OfType<FunctionCallContent>().Select(ToolCall).ToList();
+            if (text.Length == 0 && usage is null && finish is null && calls.Count == 0)
                 continue;
             var servedBy = update.AdditionalProperties?.TryGetValue(ServedByProperty, out var value) == true ? value as string : null;
             yield return InferenceUpdate<ChatDelta>.ForPartial(new ChatDelta(text,
-                (int?)usage?.InputTokenCount, (int?)usage?.OutputTokenCount, servedBy, finish));
+                (int?)usage?.InputTokenCount, (int?)usage?.OutputTokenCount, servedBy, finish, calls.Count == 0 ? null : calls));
         }
     }
+
+    /// <summary>The call with its arguments written back as the JSON object they were parsed from ("{}" when the model wrote none, or no object).</summary>
+    private static ChatFunctionCall ToolCall(FunctionCallContent call) => new(call.CallId, call.Name,
+        JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), ChatFunctionCall.ArgumentsType));
 }

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.AI;
 
 namespace WebDemo.Inference.Tasks.Chat;
@@ -21,7 +23,18 @@ public sealed record ChatCall(string Model, IReadOnlyList<ChatMessage> Messages,
 /// <summary>One streamed piece of the answer; the last carries token usage when the provider sends it.</summary>
 /// <param name="ServedBy">On the first piece: the provider the router says answered (x-inference-provider), when known.</param>
 /// <param name="FinishReason">On the piece that ends the answer: why it ended, as the provider says it ("stop", "length", "tool_calls", "content_filter").</param>
-public sealed record ChatDelta(string Text, int? TokensIn = null, int? TokensOut = null, string? ServedBy = null, string? FinishReason = null);
+/// <param name="ToolCalls">Calls of the caller's tools the model made, each whole.</param>
+public sealed record ChatDelta(string Text, int? TokensIn = null, int? TokensOut = null, string? ServedBy = null, string? FinishReason = null,
+    IReadOnlyList<ChatFunctionCall>? ToolCalls = null);
+
+/// <summary>A model's call of one of the caller's tools.</summary>
+/// <param name="Arguments">The arguments as a JSON object in a string.</param>
+public sealed record ChatFunctionCall(string Id, string Name, string Arguments)
+{
+    /// <summary>How a call's arguments (<see cref="FunctionCallContent.Arguments"/>) are read and written: as Microsoft.Extensions.AI does, on one line.</summary>
+    public static JsonTypeInfo ArgumentsType { get; } =
+        new JsonSerializerOptions(AIJsonUtilities.DefaultOptions) { WriteIndented = false }.GetTypeInfo(typeof(IDictionary<string, object?>));
+}
 
 /// <summary>Limits and defaults of the chat task (section "Chat").</summary>
 public sealed class ChatTaskOptions

@@ -25,9 +25,15 @@ internal sealed class ChatTask(
             throw Invalid("Send at least one message.");
         if (request.Messages.Count > limits.MaxMessages)
             throw Invalid($"Too many messages: {request.Messages.Count}. At most {limits.MaxMessages}.");
-        if (!request.Messages.Any(m => m.Role == ChatRole.User && !string.IsNullOrWhiteSpace(m.Text)))
+        if (!request.Messages.Any(m => m.Role == ChatRole.User && (!string.IsNullOrWhiteSpace(m.Text) || m.Contents.Any(c => c is not TextContent))))
             throw Invalid("The conversation needs at least one non-empty user message.");
-        var characters = request.Messages.Sum(m => m.Text?.Length ?? 0);
+        // Text is counted (the messages' and the tools' results); images are held to the request body's size limit.
+        var characters = request.Messages.SelectMany(m => m.Contents).Sum(c => c switch
+        {
+            TextContent text => text.Text.Length,
+            FunctionResultContent result => (result.Result as string)?.Length ?? 0,
+            _ => 0,
+        });
         if (characters > limits.MaxCharacters)
             throw Invalid($"The conversation is {characters:N0} characters long; at most {limits.MaxCharacters:N0} are accepted.");
     }

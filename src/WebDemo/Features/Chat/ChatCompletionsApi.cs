@@ -28,16 +28,8 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
     public override ChatRequest ToRequest(ChatCompletionRequest wire, HttpContext http)
     {
         if (wire.Messages is null)
-            throw new BadBodyException(ShapeErrorStatus, "\"messages\" must be an array of {role, content}.");
-        var messages = new List<ChatMessage>();
-        foreach (var message in wire.Messages)
-        {
-            if (message?.Role is not { } role)
-                throw new BadBodyException(ShapeErrorStatus, "Each message needs a string \"role\".");
-            if (role is not ("system" or "user" or "assistant" or "developer"))
-                throw new BadBodyException(ShapeErrorStatus, $"Unknown role '{role}'; use system, user or assistant.");
-            messages.Add(new ChatMessage(role == "developer" ? ChatRole.System : new ChatRole(role), message.Content ?? ""));
-        }
+            throw Bad("\"messages\" must be an array of {role, content}.");
+        var messages = wire.Messages.Select((message, i) => Message(message, $"messages[{i}]")).ToList();
 
         string? model = null, provider = null, policy = null;
         if (wire.Model is { Length: > 0 } named)
@@ -49,6 +41,7 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
             policy = suffix is "fastest" or "cheapest" ? ":" + suffix : null; // the caller's policy wins over the configured one
         }
         RefuseUnsupported(wire);
+        var (tools, toolMode) = Tools(wire);
         var chatOptions = new ChatOptions
         {
             MaxOutputTokens = wire.MaxCompletionTokens ?? wire.MaxTokens,
@@ -59,6 +52,8 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
             PresencePenalty = wire.PresencePenalty,
             FrequencyPenalty = wire.FrequencyPenalty,
             ResponseFormat = ResponseFormat(wire.ResponseFormat),
+            Tools = tools,
+            ToolMode = toolMode,
         };
         return new ChatRequest(messages, model, provider, chatOptions, policy, TaskHttp.Failover(http));
     }
@@ -69,16 +64,104 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
         string? field = wire switch
         {
             { N: not (null or 1) } => "n",
-            { Tools: { ValueKind: not JsonValueKind.Null } } => "tools",
-            { ToolChoice: { ValueKind: not JsonValueKind.Null } } => "tool_choice",
             { Logprobs: true } => "logprobs",
             { TopLogprobs: not null } => "top_logprobs",
             { User: not null } => "user",
             _ => null,
         };
         if (field is not null)
-            throw new BadBodyException(ShapeErrorStatus, $"\"{field}\" is not supported by this server; send the request without it.");
+            throw Bad($"\"{field}\" is not supported by this server; send the request without it.");
     }
+
+    private BadBodyException Bad(string message) => new(ShapeErrorStatus, message);
+
+    /// <summary>A message as Microsoft.Extensions.AI models it: a tool's result, or an assistant's tool calls, as contents.</summary>
+    private ChatMessage Message(ChatCompletionMessage? message, string field)
+    {
+        if (message?.Role is not { } role)
+            throw Bad("Each message needs a string \"role\".");
+        if (message.ToolCalls is not null && role != "assistant")
+            throw Bad($"\"{field}.tool_calls\" belongs on assistant messages only.");
+        if (message.ToolCallId is not null && role != "tool")
+            throw Bad($"\"{field}.tool_call_id\" belongs on tool messages only.");
+        var contents = (message.Content ?? new ChatContent("")).ToContents();
+        switch (role)
+        {
+            case "system" or "developer":
+                return new ChatMessage(ChatRole.System, contents);
+            case "user":
+                return new ChatMessage(ChatRole.User, contents);
+            case "assistant":
+                var calls = message.ToolCalls?.Select((call, i) => ToolCall(call, $"{field}.tool_calls[{i}]")) ?? [];
+                return new ChatMessage(ChatRole.Assistant, [.. message.Content is null ? [] : contents, .. calls]);
+            case "tool":
+                if (message.ToolCallId is not { Length: > 0 } callId)
+                    throw Bad($"\"{field}.tool_call_id\" must name the call whose result this tool message carries.");
+                if (message.Content?.Parts is not null)
+                    throw Bad($"\"{field}.content\" of a tool message must be text.");
+                return new ChatMessage(ChatRole.Tool, [new FunctionResultContent(callId, message.Content?.Text ?? "")]);
+            default:
+                throw Bad($"Unknown role '{role}'; use system, user, assistant or tool.");
+        }
+    }
+
+    private FunctionCallContent ToolCall(ChatCompletionToolCall? call, string field)
+    {
+        if (call is not { Id.Length: > 0, Type: null or "function", Function.Name.Length: > 0 })
+            throw Bad($"\"{field}\" must be {{\"id\", \"type\": \"function\", \"function\": {{\"name\", \"arguments\"}}}}.");
+        IDictionary<string, object?>? arguments;
+        try
+        {
+            arguments = (IDictionary<string, object?>?)JsonSerializer.Deserialize(call.Function.Arguments ?? "{}", ChatFunctionCall.ArgumentsType);
+        }
+        catch (JsonException)
+        {
+            arguments = null;
+        }
+        return arguments is null
+            ? throw Bad($"\"{field}.function.arguments\" must be a JSON object in a string.")
+            : new FunctionCallContent(call.Id, call.Function.Name, arguments);
+    }
+
+    /// <summary>The caller's function tools as declarations (schemas the model may call; this server runs none), and its tool choice.</summary>
+    private (IList<AITool>? Tools, ChatToolMode? Mode) Tools(ChatCompletionRequest wire)
+    {
+        JsonElement? choice = wire.ToolChoice is { ValueKind: not JsonValueKind.Null } given ? given : null;
+        if (wire.Tools is not { ValueKind: not JsonValueKind.Null } tools)
+            return choice is null ? (null, null) : throw Bad("\"tool_choice\" needs \"tools\" to choose from.");
+        if (tools.ValueKind != JsonValueKind.Array || tools.GetArrayLength() == 0)
+            throw Bad("\"tools\" must be a non-empty array of {\"type\": \"function\", \"function\": {\"name\", \"description\", \"parameters\"}}.");
+        List<AITool> declared = [.. tools.EnumerateArray().Select((tool, i) => Tool(tool, $"tools[{i}]"))];
+        return (declared, choice is { } chosen ? ToolMode(chosen, declared) : null);
+    }
+
+    private static readonly JsonElement NoParameters = JsonDocument.Parse("{\"type\": \"object\", \"properties\": {}}").RootElement;
+
+    private AIFunctionDeclaration Tool(JsonElement tool, string field)
+    {
+        if (tool.StringOrNull("type") != "function" || tool.Member("function") is not { ValueKind: JsonValueKind.Object } function)
+            throw Bad($"\"{field}\" must be {{\"type\": \"function\", \"function\": {{\"name\", \"description\", \"parameters\"}}}}; only function tools are supported.");
+        if (function.StringOrNull("name") is not { Length: > 0 } name)
+            throw Bad($"\"{field}.function.name\" must be a non-empty string.");
+        if (function.Member("description") is { ValueKind: not JsonValueKind.String })
+            throw Bad($"\"{field}.function.description\" must be a string.");
+        if (function.Member("parameters") is { ValueKind: not JsonValueKind.Object })
+            throw Bad($"\"{field}.function.parameters\" must be a JSON Schema object.");
+        if (function.BoolOrNull("strict") is true)
+            throw Bad($"\"{field}.function.strict\" is not supported by this server; send the tool without it.");
+        return AIFunctionFactory.CreateDeclaration(name, function.StringOrNull("description"), function.Member("parameters")?.Clone() ?? NoParameters);
+    }
+
+    private ChatToolMode ToolMode(JsonElement choice, List<AITool> tools) =>
+        (choice.ValueKind == JsonValueKind.String ? choice.GetString() : null) switch
+        {
+            "auto" => ChatToolMode.Auto,
+            "none" => ChatToolMode.None,
+            "required" => ChatToolMode.RequireAny,
+            null when choice.StringOrNull("type") == "function" && choice.Member("function")?.StringOrNull("name") is { } name
+                      && tools.Any(t => t.Name == name) => ChatToolMode.RequireSpecific(name),
+            _ => throw Bad("\"tool_choice\" must be \"auto\", \"none\", \"required\" or {\"type\": \"function\", \"function\": {\"name\"}} naming one of the tools."),
+        };
 
     private ChatResponseFormat? ResponseFormat(JsonElement? format)
     {
@@ -94,7 +177,7 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
                                     && spec.TryGetProperty("schema", out var schema):
                 return ChatResponseFormat.ForJsonSchema(schema.Clone(), spec.StringOrNull("name"), spec.StringOrNull("description"));
             default:
-                throw new BadBodyException(ShapeErrorStatus,
+                throw Bad(
                     "\"response_format\" must be {\"type\": \"text\"}, {\"type\": \"json_object\"} or {\"type\": \"json_schema\", \"json_schema\": {\"name\", \"schema\"}}.");
         }
     }
@@ -106,6 +189,7 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
     {
         var (id, created, model) = Identity(request);
         string? finishReason = null; // the provider's, from the piece that ended the answer
+        var toolCalls = 0; // each call's index in the answer
         var chunks = updates.Translate(
             update =>
             {
@@ -113,8 +197,10 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
                     finishReason = reason;
                 return update.Kind switch
                 {
-                    UpdateKind.Partial when update.Partial!.Text.Length > 0 =>
-                        Chunk(new ChatCompletionChoice(0, Delta: new ChatCompletionDelta(update.Partial.Text)), null),
+                    UpdateKind.Partial when update.Partial!.Text.Length > 0 || update.Partial.ToolCalls is not null =>
+                        Chunk(new ChatCompletionChoice(0, Delta: new ChatCompletionDelta(
+                            update.Partial.Text.Length > 0 ? update.Partial.Text : null,
+                            update.Partial.ToolCalls?.Select(call => ToWire(call, toolCalls++)).ToList())), null),
                     UpdateKind.Final => Chunk(new ChatCompletionChoice(0, Delta: new ChatCompletionDelta(), FinishReason: finishReason ?? "stop"), update.Provenance),
                     _ => null,
                 };
@@ -143,11 +229,19 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
         var (id, created, model) = Identity(request);
         if (provenance is not null)
             TaskHttp.WriteProvenanceHeaders(http, provenance);
-        var message = new ChatCompletionMessage("assistant", string.Concat(items.Select(d => d.Text)));
+        var text = string.Concat(items.Select(d => d.Text));
+        List<ChatCompletionToolCall> calls = [.. items.SelectMany(d => d.ToolCalls ?? []).Select(call => ToWire(call, null))];
+        // As OpenAI answers: content null when the model only called tools.
+        var message = calls.Count == 0 ? new ChatCompletionMessage("assistant", new ChatContent(text))
+            : new ChatCompletionMessage("assistant", text.Length == 0 ? null : new ChatContent(text), calls);
         return Results.Json(new ChatCompletion(id, "chat.completion", created, model,
             [new ChatCompletionChoice(0, Message: message, FinishReason: FinishReason(items))], Usage(provenance), provenance?.Provider, provenance?.Failover),
             InferenceJsonContext.Default.ChatCompletion);
     }
+
+    /// <param name="index">In a stream's delta: the call's place in the answer; null in a whole message.</param>
+    private static ChatCompletionToolCall ToWire(ChatFunctionCall call, int? index) =>
+        new(index, call.Id, "function", new ChatCompletionFunctionCall(call.Name, call.Arguments));
 
     /// <summary>The provider's finish reason ("length", "tool_calls", "content_filter", ...); "stop" when it gave none.</summary>
     private static string FinishReason(IReadOnlyList<ChatDelta> items) => items.LastOrDefault(d => d.FinishReason is not null)?.FinishReason ?? "stop";

@@ -1,4 +1,5 @@
 using WebDemo.Inference.Errors;
+using WebDemo.Inference.Tasks.Chat;
 using WebDemo.TestSupport;
 
 namespace WebDemo.Inference.Remote.Tests.Tasks.Chat;
@@ -64,6 +65,33 @@ public class ChatTests
         Assert.Equal(5, body.RootElement.GetProperty("max_tokens").GetInt32());
         Assert.False(body.RootElement.TryGetProperty("max_completion_tokens", out _), body.RootElement.GetRawText());
         Assert.Equal(0.5, body.RootElement.GetProperty("temperature").GetDouble(), 3); // the rest of the options still apply
+    }
+
+    [Fact]
+    public async Task Tool_schemas_go_upstream_as_written_and_the_call_comes_back_whole()
+    {
+        await using var cloud = await CloudHarness.StartAsync();
+        // A schema Microsoft.Extensions.AI would rewrite (it adds "additionalProperties": false) or fail on (a schema-valued additionalProperties).
+        const string Schema = """{"type": "object", "properties": {"city": {"type": "string"}}, "additionalProperties": {"type": "string"}, "$defs": {"unit": {"enum": ["C", "F"]}}}""";
+        using var schema = System.Text.Json.JsonDocument.Parse(Schema);
+        var options = new Microsoft.Extensions.AI.ChatOptions
+        {
+            MaxOutputTokens = 50,
+            Tools = [Microsoft.Extensions.AI.AIFunctionFactory.CreateDeclaration("get_weather", "The weather in a city", schema.RootElement)],
+            ToolMode = Microsoft.Extensions.AI.ChatToolMode.RequireSpecific("get_weather"),
+        };
+
+        var outcome = await cloud.ChatAsync("prov-a", "What is the weather in Paris?", options: options);
+
+        Assert.Null(outcome.Error);
+        using var body = System.Text.Json.JsonDocument.Parse(Assert.Single(cloud.Router.Requests).Body);
+        var function = Assert.Single(body.RootElement.GetProperty("tools").EnumerateArray()).GetProperty("function");
+        Assert.True(System.Text.Json.JsonElement.DeepEquals(schema.RootElement, function.GetProperty("parameters")), function.GetRawText());
+        Assert.Equal("get_weather", body.RootElement.GetProperty("tool_choice").GetProperty("function").GetProperty("name").GetString());
+        Assert.Equal(50, body.RootElement.GetProperty("max_tokens").GetInt32());
+        var call = Assert.Single(outcome.Updates.SelectMany(u => u.Partial?.ToolCalls ?? []));
+        Assert.Equal(new ChatFunctionCall("call_fake1", "get_weather", """{"city":"Paris"}"""), call);
+        Assert.Equal("tool_calls", outcome.Updates.Select(u => u.Partial?.FinishReason).Last(r => r is not null));
     }
 
     [Fact]
