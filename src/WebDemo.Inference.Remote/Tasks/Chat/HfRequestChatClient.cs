@@ -11,7 +11,8 @@ namespace WebDemo.Inference.Remote.Tasks.Chat;
 /// <item>the output limit as <c>max_tokens</c>, the field the spec (and the providers behind the router)
 /// define; the SDK writes <c>max_completion_tokens</c> and has no switch for the older name, so it is a JSON patch;</item>
 /// <item>the caller's function tools with their parameter schemas as sent: Microsoft.Extensions.AI rewrites a
-/// schema (it adds <c>"additionalProperties": false</c>, and fails on one whose additionalProperties is a schema).</item>
+/// schema (it adds <c>"additionalProperties": false</c>, and fails on one whose additionalProperties is a schema),
+/// with the caller's <c>tool_choice</c> and <c>parallel_tool_calls</c>.</item>
 /// </list>
 /// The only changes to the body, made in one place.
 /// </summary>
@@ -57,6 +58,8 @@ internal sealed class HfRequestChatClient(IChatClient inner) : DelegatingChatCli
                 RequiredChatToolMode => ChatToolChoice.CreateRequiredChoice(),
                 _ => raw.ToolChoice,
             };
+            if (tools.Count > 0 && options.AllowMultipleToolCalls is { } parallel)
+                raw.AllowParallelToolCalls = parallel;
             return raw;
         };
         return changed;

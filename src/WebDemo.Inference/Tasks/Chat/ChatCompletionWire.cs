@@ -21,6 +21,7 @@ public sealed record ChatCompletionRequest(
     float? PresencePenalty = null,
     float? FrequencyPenalty = null,
     JsonElement? ResponseFormat = null,
+    bool? ParallelToolCalls = null,
     // Read so that a request using them is refused by name rather than silently answered without them
     // (tools and tool_choice are read as JSON and checked by the API, which names a malformed field).
     int? N = null,

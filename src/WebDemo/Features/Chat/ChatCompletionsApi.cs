@@ -54,6 +54,7 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
             ResponseFormat = ResponseFormat(wire.ResponseFormat),
             Tools = tools,
             ToolMode = toolMode,
+            AllowMultipleToolCalls = wire.ParallelToolCalls, // sent as parallel_tool_calls when there are tools
         };
         return new ChatRequest(messages, model, provider, chatOptions, policy, TaskHttp.Failover(http));
     }

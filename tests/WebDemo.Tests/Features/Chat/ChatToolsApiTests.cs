@@ -53,6 +53,16 @@ public class ChatToolsApiTests(WebDemoServer server)
         Assert.True(JsonElement.DeepEquals(expected.RootElement, sent.GetProperty("tool_choice")), sent.GetProperty("tool_choice").GetRawText());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Parallel_tool_calls_reaches_the_router(bool parallel)
+    {
+        var sent = await SentBy(() => Post($"\"messages\": [{WeatherQuestion}]", $"\"tools\": [{WeatherTool}]", $"\"parallel_tool_calls\": {(parallel ? "true" : "false")}"));
+
+        Assert.Equal(parallel, sent.GetProperty("parallel_tool_calls").GetBoolean());
+    }
+
     [Fact]
     public async Task A_tool_call_streams_back_in_openai_delta_shape()
     {
