@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
+using WebDemo.Inference.Configuration;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Onnx.Catalog;
 using WebDemo.Inference.Onnx.ModelStore;
@@ -197,6 +198,17 @@ public sealed class HubModelStoreTests : IAsyncLifetime
         await services.GetRequiredService<HubModelStore>().EnsureAsync(TestPaths.SentimentRepoId, SentimentFiles, null, default);
 
         Assert.All(_hub.Requests, r => Assert.Equal("Bearer hf_test_secret", r.Authorization));
+    }
+
+    [Fact]
+    public async Task Every_hub_request_sends_the_webdemo_user_agent()
+    {
+        using var services = Services();
+
+        await services.GetRequiredService<HubModelStore>().EnsureAsync(TestPaths.SentimentRepoId, SentimentFiles, null, default);
+
+        Assert.Contains(_hub.Requests, r => r.Method == "GET");
+        Assert.All(_hub.Requests, r => Assert.Equal(HuggingFaceUserAgent.Value, r.UserAgent));
     }
 
     [Fact]
