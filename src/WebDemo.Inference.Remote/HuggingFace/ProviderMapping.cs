@@ -19,7 +19,7 @@ internal sealed record ProviderEntry(string Provider, string ProviderModelId, st
 internal sealed class ProviderMapping(
     IHttpClientFactory httpClientFactory,
     IOptions<CloudOptions> options,
-    HuggingFaceToken token,
+    HubAuthorization hubAuthorization,
     TimeProvider time,
     ILogger<ProviderMapping> logger)
 {
@@ -72,7 +72,7 @@ internal sealed class ProviderMapping(
             var client = httpClientFactory.CreateClient(HttpClientName);
             using var request = new HttpRequestMessage(HttpMethod.Get,
                 $"{options.Value.HubUrl.TrimEnd('/')}/api/models/{model}?expand[]=inferenceProviderMapping");
-            if (token.Value is { } value)
+            if (hubAuthorization.TokenFor(new Uri(options.Value.HubUrl)) is { } value)
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", value);
             using var response = await client.SendAsync(request, ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)

@@ -14,6 +14,7 @@ public sealed class HuggingFaceToken
     public HuggingFaceToken(Func<string, string?> environment, string? configuredToken = null)
     {
         (_token, Source) = Find(environment, configuredToken);
+        ImplicitTokenDisabled = HuggingFaceEnvironment.IsTrue(environment("HF_HUB_DISABLE_IMPLICIT_TOKEN"));
     }
 
     public static HuggingFaceToken FromEnvironment(string? configuredToken = null) =>
@@ -23,6 +24,12 @@ public sealed class HuggingFaceToken
 
     /// <summary>Where the token was found, for the Status page ("HF_TOKEN environment variable"); null when none.</summary>
     public string? Source { get; }
+
+    /// <summary>
+    /// HF_HUB_DISABLE_IMPLICIT_TOKEN: Hub calls (provider mappings, model downloads) go without the
+    /// token, as huggingface_hub's do; inference calls still need it and send it.
+    /// </summary>
+    public bool ImplicitTokenDisabled { get; }
 
     /// <summary>The token, for an Authorization header only.</summary>
     public string? Value => _token;

@@ -80,6 +80,13 @@ public class HuggingFaceTokenTests
     }
 
     [Fact]
+    public void HF_HUB_DISABLE_IMPLICIT_TOKEN_is_read_as_huggingface_hub_reads_it() // the values: HuggingFaceEnvironmentTests
+    {
+        Assert.True(new HuggingFaceToken(Env(("HF_TOKEN", "hf_a"), ("HF_HUB_DISABLE_IMPLICIT_TOKEN", "On"))).ImplicitTokenDisabled);
+        Assert.False(new HuggingFaceToken(Env(("HF_TOKEN", "hf_a"), ("HF_HUB_DISABLE_IMPLICIT_TOKEN", "0"))).ImplicitTokenDisabled);
+    }
+
+    [Fact]
     public void No_token_anywhere_is_not_configured_and_never_printed()
     {
         var none = new HuggingFaceToken(Env(("HF_HOME", "/nonexistent")));
