@@ -45,6 +45,7 @@ public static class OnnxRegistration
                 AutomaticDecompression = DecompressionMethods.None,
                 ConnectTimeout = TimeSpan.FromSeconds(15),
             })
+            .AddHttpMessageHandler(() => new HuggingFaceUserAgent())
             .RedactLoggedHeaders(["Authorization"]);
 
         services.TryAddSingleton(TimeProvider.System);

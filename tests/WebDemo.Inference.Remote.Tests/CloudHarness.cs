@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Remote.Tasks.Chat;
 using WebDemo.Inference.Remote.Tasks.TextClassification;
@@ -26,7 +27,10 @@ public sealed class CloudHarness : IAsyncDisposable
     internal IInferenceTask<ChatRequest, ChatDelta> Chat { get; }
     public LocalStub Local { get; } = new();
 
-    private CloudHarness(FakeRouter router, string? token, IDictionary<string, string?>? settings)
+    /// <summary>What the services logged.</summary>
+    public LogCapture Logs { get; } = new();
+
+    private CloudHarness(FakeRouter router, string? token, IDictionary<string, string?>? settings, Action<IServiceCollection>? configure)
     {
         Router = router;
         router.Mapping[CloudModel] = ["prov-a", "prov-b"];
@@ -58,13 +62,17 @@ public sealed class CloudHarness : IAsyncDisposable
             {
                 services.AddSingleton<ILocalTaskBackend<TextClassificationCall, ClassifiedText>>(Local);
                 services.AddCloudTextClassification(configuration).AddCloudChat(configuration);
+                services.AddLogging(logging => logging.AddProvider(Logs));
+                configure?.Invoke(services);
             });
         Service = _services.GetRequiredService<IInferenceTask<TextClassificationRequest, ClassifiedText>>();
         Chat = _services.GetRequiredService<IInferenceTask<ChatRequest, ChatDelta>>();
     }
 
-    public static async Task<CloudHarness> StartAsync(string? token = Token, IDictionary<string, string?>? settings = null) =>
-        new(await FakeRouter.StartAsync(), token, settings);
+    /// <param name="configure">Runs after the app's registrations, so that what it registers wins.</param>
+    public static async Task<CloudHarness> StartAsync(string? token = Token, IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? configure = null) =>
+        new(await FakeRouter.StartAsync(), token, settings, configure);
 
     public sealed record Outcome(List<InferenceUpdate<ClassifiedText>> Updates, InferenceException? Error, TimeSpan Elapsed)
     {

@@ -54,8 +54,14 @@ public sealed class FakeRouter : IAsyncDisposable
 
     public ConcurrentQueue<RouterRequest> Requests { get; } = new();
 
+    /// <summary>Every request, Hub API and router alike, with its headers.</summary>
+    public ConcurrentQueue<HubRequest> Seen { get; } = new();
+
     /// <summary>Model id → providers that serve it, in order.</summary>
     public ConcurrentDictionary<string, string[]> Mapping { get; } = new();
+
+    /// <summary>Provider → its status in every mapping ("staging", "error"); live unless set.</summary>
+    public ConcurrentDictionary<string, string> ProviderStatus { get; } = new();
 
     /// <summary>Model id → its task in the mapping; text-classification unless set.</summary>
     public ConcurrentDictionary<string, string> Tasks { get; } = new();
@@ -97,6 +103,11 @@ public sealed class FakeRouter : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         FakeRouter? router = null;
+        app.Use(async (context, next) =>
+        {
+            router!.Seen.Enqueue(HubRequest.From(context.Request));
+            await next();
+        });
 
         app.MapGet("/api/models/{org}/{name}", (string org, string name) =>
         {
@@ -104,7 +115,7 @@ public sealed class FakeRouter : IAsyncDisposable
             if (!router!.Mapping.TryGetValue(id, out var providers))
                 return Results.Json(new { error = "Repository not found" }, statusCode: 404);
             var task = router.Tasks.GetValueOrDefault(id, "text-classification");
-            var mapping = providers.ToDictionary(p => p, p => new { status = "live", providerId = id, task });
+            var mapping = providers.ToDictionary(p => p, p => new { status = router.ProviderStatus.GetValueOrDefault(p, "live"), providerId = id, task });
             return Results.Json(new { _id = "x", id, inferenceProviderMapping = mapping });
         });
 

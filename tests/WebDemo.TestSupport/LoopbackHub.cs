@@ -5,8 +5,14 @@ using WebDemo.LocalHub;
 
 namespace WebDemo.TestSupport;
 
-/// <summary>One request the hub saw.</summary>
-public sealed record HubRequest(string Method, string Path, string? Range, string? Authorization);
+/// <summary>One request the hub (or the fake router) saw.</summary>
+public sealed record HubRequest(string Method, string Path, string? Range, string? Authorization, string? UserAgent = null)
+{
+    public static HubRequest From(HttpRequest request) => new(request.Method, request.Path.Value ?? "",
+        OrNull(request.Headers.Range.ToString()), OrNull(request.Headers.Authorization.ToString()), OrNull(request.Headers.UserAgent.ToString()));
+
+    private static string? OrNull(string value) => value.Length > 0 ? value : null;
+}
 
 /// <summary>
 /// A real Kestrel server on 127.0.0.1 speaking the Hub's wire format over model folders (the same
@@ -44,9 +50,7 @@ public sealed class LoopbackHub : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             var request = context.Request;
-            hub!.Requests.Enqueue(new HubRequest(request.Method, request.Path.Value ?? "",
-                request.Headers.Range.ToString() is { Length: > 0 } r ? r : null,
-                request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null));
+            hub!.Requests.Enqueue(HubRequest.From(request));
             if (request.Method == "GET" && hub.BreakNextDownload is { } fault && request.Path.Value!.EndsWith(fault.PathSuffix, StringComparison.Ordinal))
             {
                 hub.BreakNextDownload = null;

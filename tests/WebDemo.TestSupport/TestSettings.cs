@@ -18,6 +18,9 @@ public sealed class TestSettings
         ["Hub:Endpoint"] = "http://127.0.0.1:9",
         ["Cloud:RouterUrl"] = "http://127.0.0.1:9",
         ["Cloud:HubUrl"] = "http://127.0.0.1:9",
+        // The test Hubs are loopback mirrors the tests trust with their token (tests of the
+        // default, an untrusted mirror, set it back to false).
+        [HubAuthorization.TrustMirrorSetting] = "true",
         // Every test calls from 127.0.0.1: the per-client limit has tests of its own.
         ["RateLimits:PermitsPerWindow"] = "100000",
         // Never the content root (src/WebDemo under WebApplicationFactory): a host with a temporary

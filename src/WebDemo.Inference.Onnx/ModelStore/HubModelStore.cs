@@ -25,6 +25,7 @@ internal sealed partial class HubModelStore(
     IHttpClientFactory httpClientFactory,
     IOptions<HubOptions> options,
     HuggingFaceToken token,
+    HubAuthorization hubAuthorization,
     ILogger<HubModelStore> logger)
 {
     /// <summary>The named HttpClient; it must not follow redirects (the metadata is on the first response).</summary>
@@ -361,10 +362,14 @@ internal sealed partial class HubModelStore(
         return new Uri($"{Options.Endpoint.TrimEnd('/')}/{repoId}/resolve/{Uri.EscapeDataString(Options.Revision)}/{escapedPath}");
     }
 
-    /// <summary>The token goes only to the Hub itself, never to the host a redirect points at.</summary>
+    /// <summary>
+    /// The token goes only to the Hub itself, never to the host a redirect points at, and to the
+    /// Hub only as <see cref="HubAuthorization"/> allows (huggingface.co or a trusted mirror).
+    /// </summary>
     private void AddAuthorization(HttpRequestMessage request, Uri url)
     {
-        if (token.Value is { } value && string.Equals(url.Host, new Uri(Options.Endpoint).Host, StringComparison.OrdinalIgnoreCase))
+        var hub = new Uri(Options.Endpoint);
+        if (string.Equals(url.Host, hub.Host, StringComparison.OrdinalIgnoreCase) && hubAuthorization.TokenFor(hub) is { } value)
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", value);
     }
 

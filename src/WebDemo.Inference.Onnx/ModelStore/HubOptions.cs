@@ -32,12 +32,8 @@ public sealed class HubOptions
     {
         if (!string.IsNullOrWhiteSpace(env("HF_ENDPOINT")))
             Endpoint = env("HF_ENDPOINT")!.Trim();
-        CacheDirectory = env("HF_HUB_CACHE") is { Length: > 0 } cache
-            ? cache
-            : Path.Combine(HuggingFaceToken.HuggingFaceHome(env), "hub");
-        Offline = IsTrue(env("HF_HUB_OFFLINE"));
+        CacheDirectory = HuggingFaceEnvironment.PathVariable(env, "HF_HUB_CACHE")
+            ?? Path.Combine(HuggingFaceToken.HuggingFaceHome(env), "hub");
+        Offline = HuggingFaceEnvironment.IsTrue(env("HF_HUB_OFFLINE"));
     }
-
-    private static bool IsTrue(string? value) =>
-        value?.Trim().ToLowerInvariant() is "1" or "true" or "yes" or "on";
 }

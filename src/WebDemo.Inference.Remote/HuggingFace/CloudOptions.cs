@@ -30,6 +30,12 @@ public sealed class CloudOptions
     /// </summary>
     public List<string> ExtraProviders { get; set; } = [];
 
+    /// <summary>
+    /// Whether providers whose mapping for a model is in "staging" (a test deployment) are tried;
+    /// off, only "live" ones are. A warning is logged once per model and provider either way.
+    /// </summary>
+    public bool AllowStagingProviders { get; set; }
+
     public RetryOptions Retry { get; set; } = new();
 
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();

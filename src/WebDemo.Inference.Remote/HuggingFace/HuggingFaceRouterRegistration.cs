@@ -36,8 +36,10 @@ public static class HuggingFaceRouterRegistration
         services.AddTransient<RouterHandler>();
         services.AddHttpClient(RouterClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .AddHttpMessageHandler<RouterHandler>()
+            .AddHttpMessageHandler(() => new HuggingFaceUserAgent())
             .RedactLoggedHeaders(["Authorization"]);
         services.AddHttpClient(ProviderMapping.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15))
+            .AddHttpMessageHandler(() => new HuggingFaceUserAgent())
             .RedactLoggedHeaders(["Authorization"]);
 
         services.AddSingleton<ProviderPipelines>();

@@ -19,7 +19,7 @@ internal sealed record ProviderEntry(string Provider, string ProviderModelId, st
 internal sealed class ProviderMapping(
     IHttpClientFactory httpClientFactory,
     IOptions<CloudOptions> options,
-    HuggingFaceToken token,
+    HubAuthorization hubAuthorization,
     TimeProvider time,
     ILogger<ProviderMapping> logger)
 {
@@ -27,16 +27,38 @@ internal sealed class ProviderMapping(
 
     private readonly ConcurrentDictionary<string, (DateTimeOffset Until, IReadOnlyList<ProviderEntry> Entries)> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _seen = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Model, string Provider), bool> _stagingWarned = new();
 
     /// <summary>Whether a provider is one the router serves, the operator added, or a mapping read so far listed.</summary>
     public bool IsKnown(string provider) =>
         InferenceProviders.Routed.Contains(provider) || options.Value.ExtraProviders.Contains(provider) || _seen.ContainsKey(provider);
 
-    /// <summary>The live providers of a model for a task, in the mapping's order; empty when there are none or the Hub cannot be asked.</summary>
+    /// <summary>
+    /// The live providers of a model for a task, in the mapping's order; empty when there are none
+    /// or the Hub cannot be asked. Staging ones only where Cloud:AllowStagingProviders says so.
+    /// </summary>
     public async Task<IReadOnlyList<ProviderEntry>> LiveProvidersAsync(string model, string task, CancellationToken ct)
     {
         var all = await GetAsync(model, ct).ConfigureAwait(false);
-        return all.Where(e => e.Task == task && e.Status is "live" or "").ToList();
+        return all.Where(e => e.Task == task && (e.Status is "live" or "" || e.Status == "staging" && UseStaging(model, e.Provider))).ToList();
+    }
+
+    /// <summary>
+    /// A staging mapping is the provider's test deployment, not yet served to everyone: the HF
+    /// clients warn when they use one. Here it is skipped unless the operator allows it, with one
+    /// warning per model and provider either way.
+    /// </summary>
+    private bool UseStaging(string model, string provider)
+    {
+        var allowed = options.Value.AllowStagingProviders;
+        if (_stagingWarned.TryAdd((model, provider), true))
+        {
+            if (allowed)
+                logger.LogWarning("{Provider} serves {Model} in staging mode, meant for tests only; it is used because Cloud:AllowStagingProviders is true.", provider, model);
+            else
+                logger.LogWarning("{Provider} serves {Model} in staging mode only; it is skipped (set Cloud:AllowStagingProviders=true to use it).", provider, model);
+        }
+        return allowed;
     }
 
     public async Task<IReadOnlyList<ProviderEntry>> GetAsync(string model, CancellationToken ct)
@@ -50,7 +72,7 @@ internal sealed class ProviderMapping(
             var client = httpClientFactory.CreateClient(HttpClientName);
             using var request = new HttpRequestMessage(HttpMethod.Get,
                 $"{options.Value.HubUrl.TrimEnd('/')}/api/models/{model}?expand[]=inferenceProviderMapping");
-            if (token.Value is { } value)
+            if (hubAuthorization.TokenFor(new Uri(options.Value.HubUrl)) is { } value)
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", value);
             using var response = await client.SendAsync(request, ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)

@@ -4,7 +4,8 @@ namespace WebDemo.Inference.Configuration;
 /// Finds the Hugging Face token the way the Hugging Face clients do: HF_TOKEN, then
 /// HUGGING_FACE_HUB_TOKEN, then the token file (HF_TOKEN_PATH, else $HF_HOME/token, else
 /// ~/.cache/huggingface/token), then a configured value (user-secrets in Development).
-/// The token itself is never logged or shown; <see cref="Source"/> says where it came from.
+/// Paths expand <c>~</c> and <c>$VARS</c> (<see cref="HuggingFaceEnvironment"/>). The token itself
+/// is never logged or shown; <see cref="Source"/> says where it came from.
 /// </summary>
 public sealed class HuggingFaceToken
 {
@@ -13,6 +14,7 @@ public sealed class HuggingFaceToken
     public HuggingFaceToken(Func<string, string?> environment, string? configuredToken = null)
     {
         (_token, Source) = Find(environment, configuredToken);
+        ImplicitTokenDisabled = HuggingFaceEnvironment.IsTrue(environment("HF_HUB_DISABLE_IMPLICIT_TOKEN"));
     }
 
     public static HuggingFaceToken FromEnvironment(string? configuredToken = null) =>
@@ -22,6 +24,12 @@ public sealed class HuggingFaceToken
 
     /// <summary>Where the token was found, for the Status page ("HF_TOKEN environment variable"); null when none.</summary>
     public string? Source { get; }
+
+    /// <summary>
+    /// HF_HUB_DISABLE_IMPLICIT_TOKEN: Hub calls (provider mappings, model downloads) go without the
+    /// token, as huggingface_hub's do; inference calls still need it and send it.
+    /// </summary>
+    public bool ImplicitTokenDisabled { get; }
 
     /// <summary>The token, for an Authorization header only.</summary>
     public string? Value => _token;
@@ -43,22 +51,13 @@ public sealed class HuggingFaceToken
         return (null, null);
     }
 
-    public static string TokenFilePath(Func<string, string?> env)
-    {
-        if (Clean(env("HF_TOKEN_PATH")) is { } explicitPath)
-            return explicitPath;
-        return Path.Combine(HuggingFaceHome(env), "token");
-    }
+    public static string TokenFilePath(Func<string, string?> env) =>
+        HuggingFaceEnvironment.PathVariable(env, "HF_TOKEN_PATH") ?? Path.Combine(HuggingFaceHome(env), "token");
 
     /// <summary>HF_HOME, else $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface.</summary>
-    public static string HuggingFaceHome(Func<string, string?> env)
-    {
-        if (Clean(env("HF_HOME")) is { } home)
-            return home;
-        var cache = Clean(env("XDG_CACHE_HOME"))
-            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(cache, "huggingface");
-    }
+    public static string HuggingFaceHome(Func<string, string?> env) =>
+        HuggingFaceEnvironment.PathVariable(env, "HF_HOME")
+        ?? Path.Combine(HuggingFaceEnvironment.PathVariable(env, "XDG_CACHE_HOME") ?? HuggingFaceEnvironment.ExpandPath("~/.cache", env), "huggingface");
 
     private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

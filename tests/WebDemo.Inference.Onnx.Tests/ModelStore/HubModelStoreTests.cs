@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using WebDemo.Inference.Configuration;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Onnx.Catalog;
 using WebDemo.Inference.Onnx.ModelStore;
@@ -197,6 +199,45 @@ public sealed class HubModelStoreTests : IAsyncLifetime
         await services.GetRequiredService<HubModelStore>().EnsureAsync(TestPaths.SentimentRepoId, SentimentFiles, null, default);
 
         Assert.All(_hub.Requests, r => Assert.Equal("Bearer hf_test_secret", r.Authorization));
+    }
+
+    [Fact]
+    public async Task Every_hub_request_sends_the_webdemo_user_agent()
+    {
+        using var services = Services();
+
+        await services.GetRequiredService<HubModelStore>().EnsureAsync(TestPaths.SentimentRepoId, SentimentFiles, null, default);
+
+        Assert.Contains(_hub.Requests, r => r.Method == "GET");
+        Assert.All(_hub.Requests, r => Assert.Equal(HuggingFaceUserAgent.Value, r.UserAgent));
+    }
+
+    [Fact]
+    public async Task An_untrusted_hub_mirror_gets_no_token()
+    {
+        using var services = Services(token: "hf_test_secret", configure: s => s.AddSingleton(sp =>
+            new HubAuthorization(sp.GetRequiredService<HuggingFaceToken>(), NullLogger<HubAuthorization>.Instance, trustMirror: false)));
+
+        await services.GetRequiredService<HubModelStore>().EnsureAsync(TestPaths.SentimentRepoId, SentimentFiles, null, default);
+
+        Assert.NotEmpty(_hub.Requests);
+        Assert.All(_hub.Requests, r => Assert.Null(r.Authorization));
+    }
+
+    [Fact]
+    public async Task HF_HUB_DISABLE_IMPLICIT_TOKEN_downloads_without_the_token()
+    {
+        using var services = Services(configure: s => s.AddSingleton(new HuggingFaceToken(name => name switch
+        {
+            "HF_TOKEN" => "hf_test_secret",
+            "HF_HUB_DISABLE_IMPLICIT_TOKEN" => "1",
+            _ => null,
+        })));
+
+        await services.GetRequiredService<HubModelStore>().EnsureAsync(TestPaths.SentimentRepoId, SentimentFiles, null, default);
+
+        Assert.NotEmpty(_hub.Requests);
+        Assert.All(_hub.Requests, r => Assert.Null(r.Authorization));
     }
 
     [Fact]

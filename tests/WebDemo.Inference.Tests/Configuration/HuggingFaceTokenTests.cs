@@ -60,6 +60,33 @@ public class HuggingFaceTokenTests
     }
 
     [Fact]
+    public void HF_TOKEN_PATH_and_HF_HOME_expand_the_home_folder_and_variables()
+    {
+        var home = Directory.CreateTempSubdirectory().FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(home, "hf"));
+            File.WriteAllText(Path.Combine(home, "hf", "token"), "hf_under_home");
+            File.WriteAllText(Path.Combine(home, "explicit"), "hf_explicit");
+
+            Assert.Equal("hf_under_home", new HuggingFaceToken(Env(("HOME", home), ("USERPROFILE", home), ("HF_HOME", "~/hf"))).Value);
+            Assert.Equal("hf_under_home", new HuggingFaceToken(Env(("BASE", home), ("HF_HOME", "${BASE}/hf"))).Value);
+            Assert.Equal("hf_explicit", new HuggingFaceToken(Env(("BASE", home), ("HF_TOKEN_PATH", "$BASE/explicit"))).Value);
+        }
+        finally
+        {
+            Directory.Delete(home, true);
+        }
+    }
+
+    [Fact]
+    public void HF_HUB_DISABLE_IMPLICIT_TOKEN_is_read_as_huggingface_hub_reads_it() // the values: HuggingFaceEnvironmentTests
+    {
+        Assert.True(new HuggingFaceToken(Env(("HF_TOKEN", "hf_a"), ("HF_HUB_DISABLE_IMPLICIT_TOKEN", "On"))).ImplicitTokenDisabled);
+        Assert.False(new HuggingFaceToken(Env(("HF_TOKEN", "hf_a"), ("HF_HUB_DISABLE_IMPLICIT_TOKEN", "0"))).ImplicitTokenDisabled);
+    }
+
+    [Fact]
     public void No_token_anywhere_is_not_configured_and_never_printed()
     {
         var none = new HuggingFaceToken(Env(("HF_HOME", "/nonexistent")));

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging;
 
-namespace WebDemo.Tests;
+namespace WebDemo.TestSupport;
 
 /// <summary>Keeps every formatted log line, so a test can search them.</summary>
 public sealed class LogCapture : ILoggerProvider
