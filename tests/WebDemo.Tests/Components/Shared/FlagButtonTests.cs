@@ -3,7 +3,6 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MudBlazor;
-using MudBlazor.Services;
 using WebDemo.Components.Shared;
 using WebDemo.Features.Flagging;
 using WebDemo.Hosting;
@@ -17,14 +16,12 @@ public sealed class FlagButtonTests : IAsyncDisposable
 {
     private const string BrowserId = "bUnitBrowserId0123456A";
     private readonly TempDirectory _data = new();
-    private readonly BunitContext _ctx = new();
+    private readonly BunitContext _ctx = MudTestContext.Create();
     private readonly TaskRun<string> _run = new();
     private readonly IRenderedComponent<MudDialogProvider> _dialogs;
 
     public FlagButtonTests()
     {
-        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        _ctx.Services.AddMudServices();
         _ctx.Services.AddLogging();
         _ctx.Services.AddFlaggingFeature(new TestSettings().Set("Data:Folder", Path.Combine(_data.Path, "data")).Configuration());
         _ctx.Services.AddSingleton(new PageAdmission(new ClientRateLimits(Options.Create(new RateLimitOptions()))));

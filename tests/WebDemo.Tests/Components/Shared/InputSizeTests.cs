@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Bunit;
-using MudBlazor.Services;
 using WebDemo.Components.Shared;
 using WebDemo.Inference.Tasks.Generation;
 
@@ -8,7 +7,7 @@ namespace WebDemo.Tests.Components.Shared;
 
 public sealed class InputSizeTests : IAsyncDisposable
 {
-    private readonly BunitContext _ctx = new();
+    private readonly BunitContext _ctx = MudTestContext.Create();
 
     /// <summary>A model's counter: one token per word plus &lt;/s&gt;, limit 8; null while "not loaded".</summary>
     private sealed class WordCounter(BunitContext ctx)
@@ -23,12 +22,6 @@ public sealed class InputSizeTests : IAsyncDisposable
             Counted.Enqueue(text);
             return Loaded ? new InputTokenCount(text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length + 1, 8) : null;
         }
-    }
-
-    public InputSizeTests()
-    {
-        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        _ctx.Services.AddMudServices();
     }
 
     public ValueTask DisposeAsync() => _ctx.DisposeAsync();

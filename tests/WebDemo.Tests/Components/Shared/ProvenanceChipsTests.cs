@@ -1,5 +1,4 @@
 using Bunit;
-using MudBlazor.Services;
 using WebDemo.Components.Shared;
 using WebDemo.Inference.Streaming;
 
@@ -8,13 +7,7 @@ namespace WebDemo.Tests.Components.Shared;
 /// <summary>The token rate under an answer is the decoding rate when it streamed, and the whole call's rate when it came in one piece.</summary>
 public sealed class ProvenanceChipsTests : IAsyncDisposable
 {
-    private readonly BunitContext _ctx = new();
-
-    public ProvenanceChipsTests()
-    {
-        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        _ctx.Services.AddMudServices();
-    }
+    private readonly BunitContext _ctx = MudTestContext.Create();
 
     private string TokensText(double? firstMs, double totalMs, int tokensOut) =>
         _ctx.Render<ProvenanceChips>(p => p.Add(c => c.Provenance,

@@ -1,6 +1,5 @@
 using AngleSharp.Html.Parser;
 using Bunit;
-using MudBlazor.Services;
 using WebDemo.Components.Shared.Markdown;
 
 namespace WebDemo.Tests.Components.Shared;
@@ -8,13 +7,7 @@ namespace WebDemo.Tests.Components.Shared;
 /// <summary>Model output is untrusted: whatever it writes, the page gets nothing that runs or calls out.</summary>
 public sealed class SafeMarkdownTests : IAsyncDisposable
 {
-    private readonly BunitContext _ctx = new();
-
-    public SafeMarkdownTests()
-    {
-        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        _ctx.Services.AddMudServices();
-    }
+    private readonly BunitContext _ctx = MudTestContext.Create();
 
     public ValueTask DisposeAsync() => _ctx.DisposeAsync();
 

@@ -2,7 +2,6 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MudBlazor;
-using MudBlazor.Services;
 using WebDemo.Features.TextClassification;
 using WebDemo.Hosting;
 using WebDemo.Inference.Tasks;
@@ -13,13 +12,11 @@ namespace WebDemo.Tests.Features.TextClassification;
 
 public sealed class SentimentPageTests : IAsyncDisposable
 {
-    private readonly BunitContext _ctx = new();
+    private readonly BunitContext _ctx = MudTestContext.Create();
     private readonly ScriptedBackend _backend = new();
 
     public SentimentPageTests()
     {
-        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        _ctx.Services.AddMudServices();
         var options = Options.Create(new TextClassificationOptions { MaxInputs = 3 });
         _ctx.Services.AddSingleton(options);
         _ctx.Services.AddSingleton<IInferenceTask<TextClassificationRequest, ClassifiedText>>(new TextClassificationTask([_backend], options));

@@ -2,7 +2,6 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MudBlazor;
-using MudBlazor.Services;
 using WebDemo.Features.Summarization;
 using WebDemo.Hosting;
 using WebDemo.Inference.Tasks;
@@ -26,14 +25,12 @@ public sealed class SummarizationPageTests : IAsyncDisposable
         }
     }
 
-    private readonly BunitContext _ctx = new();
+    private readonly BunitContext _ctx = MudTestContext.Create();
     private readonly ScriptedGenerator<SummarizationCall> _backend = new("test/t5");
     private readonly FakeCounter _counter = new();
 
     public SummarizationPageTests()
     {
-        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        _ctx.Services.AddMudServices();
         var options = Options.Create(new SummarizationOptions { MaxInputCharacters = 100, MaxNewTokens = 64 });
         _ctx.Services.AddSingleton(options);
         _ctx.Services.AddSingleton<IInferenceTask<SummarizationRequest, GeneratedText>>(new SummarizationTask([_backend], options));

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MudBlazor;
 using MudBlazor.Extensions;
-using MudBlazor.Services;
 using WebDemo.Features.Translation;
 using WebDemo.Hosting;
 using WebDemo.Inference.Tasks;
@@ -31,14 +30,12 @@ public sealed class TranslationPageTests : IAsyncDisposable
         public InputTokenCount? TryCount(TranslationCall call) => null;
     }
 
-    private readonly BunitContext _ctx = new();
+    private readonly BunitContext _ctx = MudTestContext.Create();
     private readonly ScriptedTranslator _backend = new();
     private readonly IRenderedComponent<MudPopoverProvider> _popovers;
 
     public TranslationPageTests()
     {
-        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        _ctx.Services.AddMudServices();
         var options = Options.Create(new TranslationOptions { MaxInputCharacters = 100, MaxNewTokens = 64 });
         _ctx.Services.AddSingleton(options);
         _ctx.Services.AddSingleton<IInferenceTask<TranslationRequest, GeneratedText>>(new TranslationTask([_backend], options));
