@@ -28,6 +28,9 @@ public sealed class PublishedApp : IAsyncLifetime
     /// <summary>The cloud model the fake router maps to hf-inference and prov-b.</summary>
     public const string CloudModel = "org/sentiment";
 
+    /// <summary>The chat model the fake router serves (prov-a, then prov-b).</summary>
+    public const string ChatModel = "org/chat";
+
     public LoopbackHub Hub { get; private set; } = null!;
     public FakeRouter Router { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
@@ -46,6 +49,8 @@ public sealed class PublishedApp : IAsyncLifetime
         Hub = await LoopbackHub.StartAsync();
         Router = await FakeRouter.StartAsync();
         Router.Mapping[CloudModel] = ["hf-inference", "prov-b"];
+        Router.Mapping[ChatModel] = ["prov-a", "prov-b"];
+        Router.Tasks[ChatModel] = "conversational";
         var publishDir = await PublishAsync();
         var port = FreePort();
         BaseUrl = $"http://127.0.0.1:{port}";
@@ -78,6 +83,7 @@ public sealed class PublishedApp : IAsyncLifetime
         // The tests share one app: a breaker opened by one must not skip providers in another (it has its own tests).
         start.Environment["Cloud__CircuitBreaker__MinimumThroughput"] = "1000";
         start.Environment["TextClassification__CloudModel"] = CloudModel;
+        start.Environment["Chat__DefaultModel"] = ChatModel;
         // One sentiment call at a time, so that a little load makes a queue to watch (QueueTests).
         start.Environment["Queue__Tasks__text-classification__Concurrency"] = "1";
         start.Environment["Data__Folder"] = Path.Combine(_home.Path, "data");

@@ -209,7 +209,11 @@ public sealed class FakeRouter : IAsyncDisposable
 
             var servedBy = provider == "auto" ? router.Mapping.GetValueOrDefault(ChatModelOf(model))?.FirstOrDefault() ?? "auto" : provider;
             context.Response.Headers["x-inference-provider"] = servedBy;
-            string[] words = ["Hello", " from", $" {servedBy}", "!"];
+            // "Repeat after me: X" is answered with X, in pieces of 8 characters (to stream what a test needs, Markdown or worse).
+            var asked = LastUserText(doc.RootElement);
+            string[] words = asked?.StartsWith(RepeatAfterMe, StringComparison.Ordinal) == true
+                ? asked[RepeatAfterMe.Length..].Chunk(8).Select(piece => new string(piece)).ToArray()
+                : ["Hello", " from", $" {servedBy}", "!"];
             // With tools, a question about the weather calls the first tool, its arguments split over chunks as OpenAI streams them.
             var tool = ToolCalledBy(doc.RootElement);
             const string CallId = "call_fake1";
@@ -318,17 +322,24 @@ public sealed class FakeRouter : IAsyncDisposable
         }
     }
 
+    /// <summary>A chat message that starts so is answered with the rest of it, word for word.</summary>
+    public const string RepeatAfterMe = "Repeat after me: ";
+
     /// <summary>The tool a chat request calls: its first tool, when it has tools and its last user message asks about the weather.</summary>
     private static string? ToolCalledBy(JsonElement request)
     {
         if (request.Member("tools") is not { ValueKind: JsonValueKind.Array } tools || tools.GetArrayLength() == 0)
             return null;
+        return LastUserText(request)?.Contains("weather", StringComparison.OrdinalIgnoreCase) == true ? tools[0].GetProperty("function").GetProperty("name").GetString() : null;
+    }
+
+    private static string? LastUserText(JsonElement request)
+    {
         var lastUser = request.GetProperty("messages").EnumerateArray().LastOrDefault(m => m.StringOrNull("role") == "user");
         var content = lastUser.Member("content");
-        var text = content?.ValueKind == JsonValueKind.Array
+        return content?.ValueKind == JsonValueKind.Array
             ? string.Concat(content.Value.EnumerateArray().Select(p => p.StringOrNull("text")))
             : content?.GetString();
-        return text?.Contains("weather", StringComparison.OrdinalIgnoreCase) == true ? tools[0].GetProperty("function").GetProperty("name").GetString() : null;
     }
 
     private static string ChatModelOf(string routed) =>

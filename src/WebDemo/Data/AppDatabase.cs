@@ -5,13 +5,15 @@ namespace WebDemo.Data;
 
 /// <summary>
 /// The app's one SQLite database (docs/ARCHITECTURE.md, "Server-side state"): every feature that
-/// keeps state (flags now; conversations, usage and the gallery later) adds its tables here. A
+/// keeps state (flags, conversations; usage and the gallery later) adds its tables here. A
 /// feature declares its table in its own folder with an <see cref="IEntityTypeConfiguration{T}"/>
 /// and a <c>DbSet</c> below, and adds a migration (Data/Migrations), so existing rows survive an upgrade.
 /// </summary>
 internal sealed class AppDatabase(DbContextOptions<AppDatabase> options) : DbContext(options)
 {
     public DbSet<Features.Flagging.Flag> Flags => Set<Features.Flagging.Flag>();
+
+    public DbSet<Features.Chat.Conversations.Conversation> Conversations => Set<Features.Chat.Conversations.Conversation>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(AppDatabase).Assembly);

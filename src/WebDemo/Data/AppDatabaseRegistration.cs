@@ -12,6 +12,8 @@ public static class AppDatabaseRegistration
     /// </summary>
     public static IServiceCollection AddAppDatabase(this IServiceCollection services, IConfiguration configuration)
     {
+        if (services.Any(d => d.ServiceType == typeof(AppDatabaseSchema)))
+            return services; // added already, by another feature that keeps state
         services.AddOptions<DataOptions>().Bind(configuration.GetSection(DataOptions.Section));
         services.AddSingleton(sp => AppDataLocation.Resolve(
             sp.GetRequiredService<IOptions<DataOptions>>().Value,
