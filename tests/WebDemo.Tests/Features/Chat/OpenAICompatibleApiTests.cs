@@ -171,6 +171,7 @@ public sealed class OpenAICompatibleApiTests : IAsyncLifetime
         await right.PostAsJsonAsync("/v1/chat/completions", Chat(ServerModel));
         await right.PostAsJsonAsync("/v1/chat/completions", Chat(ServerModel, stream: true));
 
+        Assert.Contains(_server.Requests, r => r.Authorization == "Bearer " + ServerKey); // the server's key was used
         Assert.Contains(app.Logs.Lines, line => line.Contains("Authorization")); // request headers were logged, at Trace
         Assert.DoesNotContain(app.Logs.Lines, line => line.Contains(ApiKey) || line.Contains(ServerKey));
     }
