@@ -192,7 +192,9 @@ public sealed class OpenAICompatibleChatTests : IAsyncLifetime
         var serverModelAtRouter = await cloud.ChatAsync("prov-a", model: Model);
 
         Assert.Equal(InferenceErrorKind.ModelNotFound, routerModelAtServer.Error!.Kind);
+        Assert.Equal($"srv-a does not serve {CloudHarness.ChatModel}.", routerModelAtServer.Error.Message);
         Assert.Equal(InferenceErrorKind.ModelNotFound, serverModelAtRouter.Error!.Kind);
+        Assert.Equal($"{Model} is served here only by srv-a, srv-b; it is not sent to prov-a.", serverModelAtRouter.Error.Message);
         Assert.Empty(_a.Requests);
         Assert.Empty(cloud.Router.Requests);
     }
