@@ -16,6 +16,7 @@ builder.Services.AddWebDemo(builder.Configuration);
 var app = builder.Build();
 
 app.UseForwardedHeadersFromProxy(app.Configuration);
+app.UseOpenAIApiKey(); // /v1 wants OpenAIApi:ApiKey when one is set
 
 if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/error", createScopeForErrors: true);

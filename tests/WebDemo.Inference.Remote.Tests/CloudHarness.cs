@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Remote.Tasks.Chat;
@@ -71,8 +72,13 @@ public sealed class CloudHarness : IAsyncDisposable
 
     /// <param name="configure">Runs after the app's registrations, so that what it registers wins.</param>
     public static async Task<CloudHarness> StartAsync(string? token = Token, IDictionary<string, string?>? settings = null,
-        Action<IServiceCollection>? configure = null) =>
-        new(await FakeRouter.StartAsync(), token, settings, configure);
+        Action<IServiceCollection>? configure = null)
+    {
+        var harness = new CloudHarness(await FakeRouter.StartAsync(), token, settings, configure);
+        foreach (var hosted in harness._services.GetServices<IHostedService>()) // as the app's host does at start (the servers' model lists)
+            await hosted.StartAsync(CancellationToken.None);
+        return harness;
+    }
 
     public sealed record Outcome(List<InferenceUpdate<ClassifiedText>> Updates, InferenceException? Error, TimeSpan Elapsed)
     {
@@ -106,12 +112,14 @@ public sealed class CloudHarness : IAsyncDisposable
         public Provenance? Provenance => Updates.LastOrDefault(u => u.Kind == UpdateKind.Final)?.Provenance;
     }
 
-    public async Task<ChatOutcome> ChatAsync(string provider, string message = "Say hello", string? policy = null, Microsoft.Extensions.AI.ChatOptions? options = null, bool failover = false)
+    /// <param name="model">Null for the default chat model.</param>
+    public async Task<ChatOutcome> ChatAsync(string provider, string message = "Say hello", string? policy = null, Microsoft.Extensions.AI.ChatOptions? options = null, bool failover = false,
+        string? model = null)
     {
         var updates = new List<InferenceUpdate<ChatDelta>>();
         try
         {
-            await foreach (var update in Chat.RunAsync(new ChatRequest([new(Microsoft.Extensions.AI.ChatRole.User, message)], Provider: provider, Options: options, Policy: policy, Failover: failover)))
+            await foreach (var update in Chat.RunAsync(new ChatRequest([new(Microsoft.Extensions.AI.ChatRole.User, message)], model, provider, options, policy, failover)))
                 updates.Add(update);
             return new ChatOutcome(updates, null);
         }

@@ -68,6 +68,15 @@ public sealed class FakeRouter : IAsyncDisposable
 
     public string Url { get; }
 
+    /// <summary>
+    /// What <c>GET /v1/models</c> lists, as an OpenAI-compatible server (Ollama, vLLM) answers it; faults
+    /// queued for <see cref="ModelsFaults"/> apply. Its <c>/v1/chat/completions</c> then serves as that server's.
+    /// </summary>
+    public ConcurrentQueue<string> ServedModels { get; } = new();
+
+    /// <summary>The provider name under which faults for <c>GET /v1/models</c> are queued.</summary>
+    public const string ModelsFaults = "models";
+
     /// <summary>Where fal-ai and replicate say the image is; this router's own file unless set.</summary>
     public string? ImageUrl { get; set; }
 
@@ -192,6 +201,18 @@ public sealed class FakeRouter : IAsyncDisposable
         {
             router!.Requests.Enqueue(new RouterRequest("together", "", context.Request.Headers.Authorization.ToString(), await new StreamReader(context.Request.Body).ReadToEndAsync()));
             return Results.Json(new { data = new[] { new { b64_json = Convert.ToBase64String(Png) } } });
+        });
+
+        app.MapGet("/v1/models", async (HttpContext context) =>
+        {
+            router!.Requests.Enqueue(new RouterRequest(ModelsFaults, "", context.Request.Headers.Authorization.ToString(), ""));
+            if (await ApplyCommonFaultAsync(router.NextFault(ModelsFaults), context, code => new { error = new { message = $"fake {code}" } }))
+                return;
+            await context.Response.WriteAsJsonAsync(new
+            {
+                @object = "list",
+                data = router.ServedModels.Select(id => new { id, @object = "model", created = 1_700_000_000, owned_by = "library" }),
+            });
         });
 
         app.MapPost("/v1/chat/completions", async (HttpContext context) =>

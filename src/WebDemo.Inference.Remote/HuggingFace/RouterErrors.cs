@@ -8,12 +8,20 @@ namespace WebDemo.Inference.Remote.HuggingFace;
 /// <summary>Turns what a provider answered into an error a user can act on, in words.</summary>
 internal static class RouterErrors
 {
-    public static async Task<InferenceException> FromResponseAsync(HttpResponseMessage response, string provider, string model, TimeSpan? retryAfter)
+    /// <param name="keySetting">
+    /// For a configured OpenAI-compatible server, the setting of its API key: a 401 or 403 is then
+    /// that server's refusal of its own key, which fails over (the next backend has a key of its own)
+    /// rather than ending the chain as a bad Hugging Face token does.
+    /// </param>
+    public static async Task<InferenceException> FromResponseAsync(HttpResponseMessage response, string provider, string model, TimeSpan? retryAfter,
+        string? keySetting = null)
     {
         var status = (int)response.StatusCode;
         var detail = await ErrorTextAsync(response).ConfigureAwait(false);
         var (kind, message) = response.StatusCode switch
         {
+            HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden when keySetting is not null => (InferenceErrorKind.BackendFailed,
+                $"{provider} refused this app's API key (HTTP {status}): the operator should check {keySetting}."),
             HttpStatusCode.Unauthorized => (InferenceErrorKind.Unauthorized,
                 "The Hugging Face token was rejected (HTTP 401): check HF_TOKEN, or create a new token at huggingface.co/settings/tokens."),
             HttpStatusCode.Forbidden => (InferenceErrorKind.Unauthorized,

@@ -24,4 +24,5 @@ namespace WebDemo.Inference.Json;
 [JsonSerializable(typeof(ChatCompletionRequest))]
 [JsonSerializable(typeof(ChatCompletion))]
 [JsonSerializable(typeof(OpenAIError))]
+[JsonSerializable(typeof(OpenAIModelList))]
 public sealed partial class InferenceJsonContext : JsonSerializerContext;

@@ -33,6 +33,12 @@ public interface ICloudTaskBackends<in TCall, TItem>
     /// <summary>Null when the cloud can be called; otherwise why not, in words for the page.</summary>
     string? UnavailableReason { get; }
 
+    /// <summary>
+    /// Models these backends serve besides the task's configured cloud models: the chat models of
+    /// the operator's OpenAI-compatible servers, as last read. Empty for the Hugging Face router alone.
+    /// </summary>
+    IReadOnlyList<string> ServerModels => [];
+
     /// <summary>The live providers of a model for this task, in the Hub's order.</summary>
     Task<IReadOnlyList<CloudProvider>> ProvidersAsync(string model, CancellationToken cancellationToken);
 

@@ -30,7 +30,7 @@ internal abstract class RoutedTask<TRequest, TCall, TItem>(
         get
         {
             var local = LocalModels;
-            return [.. local, .. CloudModels.Where(m => !local.Contains(m))];
+            return [.. local, .. CloudModels.Concat(cloud?.ServerModels ?? []).Where(m => !local.Contains(m)).Distinct(StringComparer.Ordinal)];
         }
     }
 

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 using WebDemo.Api;
 
@@ -50,22 +48,10 @@ internal static class OperatorAccess
         var limits = http.RequestServices.GetRequiredService<ClientRateLimits>();
         if (limits.TryStart(http.Connection.RemoteIpAddress) is { } wait)
             return InferenceProblems.Problem(StatusCodes.Status429TooManyRequests, limits.Refusal(wait), wait);
-        if (Matches(BearerToken(http.Request), expected))
+        if (BearerTokens.Matches(BearerTokens.Presented(http.Request), expected))
             return null;
         http.Response.Headers.WWWAuthenticate = "Bearer";
         return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
             detail: "The operator endpoints want the operator token as 'Authorization: Bearer <token>'.");
     }
-
-    private static string? BearerToken(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        const string scheme = "Bearer ";
-        return header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..].Trim() : null;
-    }
-
-    /// <summary>Equal or not in the same time whatever the input: the hashes have one length, and FixedTimeEquals reads all of them.</summary>
-    private static bool Matches(string? presented, string expected) =>
-        presented is not null && CryptographicOperations.FixedTimeEquals(
-            SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
 }

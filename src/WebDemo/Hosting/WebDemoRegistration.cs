@@ -27,6 +27,7 @@ public static class WebDemoRegistration
         services.AddWebDemoTelemetry(configuration);
         services.AddScoped<BrowserIdentity>();
         services.AddOperatorAccess(configuration);
+        services.AddOpenAIApiAccess(configuration);
         // The hub logs its calls' errors itself, each at its level (see InferenceHub).
         services.Configure<LoggerFilterOptions>(filters => filters.AddFilter(InferenceHub.DispatcherLogCategory, LogLevel.Critical));
 

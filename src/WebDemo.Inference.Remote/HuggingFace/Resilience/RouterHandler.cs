@@ -5,7 +5,7 @@ using Polly.Timeout;
 namespace WebDemo.Inference.Remote.HuggingFace.Resilience;
 
 /// <summary>
-/// Runs every router request inside its provider's Polly pipeline (<see cref="ProviderPipelines"/>)
+/// Runs every router request (and every request to a configured OpenAI-compatible server) inside its provider's Polly pipeline (<see cref="ProviderPipelines"/>)
 /// and turns every way it can fail into an <see cref="Errors.InferenceException"/> in words. A
 /// streamed answer is covered until its headers arrive (retries happen only before any token);
 /// from then on the stream's own budgets apply.
@@ -58,10 +58,11 @@ internal sealed class RouterHandler(ProviderPipelines pipelines) : DelegatingHan
             using (response)
             {
                 var wait = await pipelines.ServerRequestedDelayAsync(response).ConfigureAwait(false);
-                throw await RouterErrors.FromResponseAsync(response, call.Provider, ModelOf(request), wait?.Delay).ConfigureAwait(false);
+                throw await RouterErrors.FromResponseAsync(response, call.Provider, ModelOf(request), wait?.Delay, call.KeySetting).ConfigureAwait(false);
             }
         }
-        call.ServedBy = response.Headers.TryGetValues("x-inference-provider", out var values) ? values.FirstOrDefault() : call.ServedBy;
+        if (call.KeySetting is null && response.Headers.TryGetValues("x-inference-provider", out var values))
+            call.ServedBy = values.FirstOrDefault();
         return response;
     }
 

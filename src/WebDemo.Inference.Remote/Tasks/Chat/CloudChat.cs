@@ -1,9 +1,5 @@
-using System.ClientModel;
-using System.ClientModel.Primitives;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
-using OpenAI;
-using OpenAI.Chat;
 using WebDemo.Inference.Configuration;
 using WebDemo.Inference.Remote.HuggingFace;
 using WebDemo.Inference.Routing;
@@ -33,20 +29,9 @@ internal sealed class CloudChat(
             ? new AutoPolicyBackend(policy => Backend(provider.Name, policy is null ? provider.ProviderModelId : model + policy))
             : Backend(provider.Name, $"{model}:{provider.Name}");
 
-    private ChatClientBackend Backend(string provider, string routedModel)
-    {
-        var options = new OpenAIClientOptions
-        {
-            Endpoint = new Uri(Cloud.RouterUrl.TrimEnd('/') + "/v1"),
-            Transport = new HttpClientPipelineTransport(httpClientFactory.CreateClient(RouterClient.HttpClientName)),
-            RetryPolicy = new ClientRetryPolicy(maxRetries: 0), // Polly retries, per provider, in RouterHandler
-            NetworkTimeout = Timeout.InfiniteTimeSpan,          // the stream budgets apply instead
-        };
-        var chat = new ChatClient(routedModel, new ApiKeyCredential(Token.Value ?? ""), options).AsIChatClient();
-        var budget = chatOptions.Value.Budget;
-        var connect = new SingleResponseTimeouts { Attempt = budget.FirstChunk, Total = budget.FirstChunk * 2 };
-        return new ChatClientBackend(provider, new RouterChatClient(new HfRequestChatClient(chat), provider, connect), budget);
-    }
+    private ChatClientBackend Backend(string provider, string routedModel) =>
+        OpenAIChatBackend.Create(provider, routedModel, new Uri(Cloud.RouterUrl.TrimEnd('/') + "/v1"), Token.Value ?? "",
+            httpClientFactory.CreateClient(RouterClient.HttpClientName), chatOptions.Value.Budget);
 
     /// <summary>"auto": the routed model id is chosen per call, as the caller's policy (":fastest", ":cheapest") wins over the configured one.</summary>
     private sealed class AutoPolicyBackend(Func<string?, ChatClientBackend> backendFor) : ITaskBackend<ChatCall, ChatDelta>

@@ -10,17 +10,18 @@ using WebDemo.Inference.Tasks.Chat;
 namespace WebDemo.Inference.Remote.Tasks.Chat;
 
 /// <summary>
-/// An <see cref="IChatClient"/> for one provider through the router. It tells the router's
+/// An <see cref="IChatClient"/> for one provider through the router (or one operator's OpenAI-compatible server). It tells the router's
 /// handler which provider the call is for (its retries and circuit breaker apply until the
 /// stream starts), turns transport faults mid-stream into errors in words, and refuses to let a
 /// stream that stopped without a finish reason pass for a complete answer.
 /// </summary>
-internal sealed class RouterChatClient(IChatClient inner, string provider, SingleResponseTimeouts connectBudget) : DelegatingChatClient(inner)
+internal sealed class RouterChatClient(IChatClient inner, string provider, SingleResponseTimeouts connectBudget, string? keySetting = null)
+    : DelegatingChatClient(inner)
 {
     public override async Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        using var scope = RouterCall.Begin(new RouterCall(provider, connectBudget, bufferBody: true));
+        using var scope = RouterCall.Begin(new RouterCall(provider, connectBudget, bufferBody: true, keySetting: keySetting));
         try
         {
             return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
@@ -34,7 +35,7 @@ internal sealed class RouterChatClient(IChatClient inner, string provider, Singl
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var call = new RouterCall(provider, connectBudget, bufferBody: false);
+        var call = new RouterCall(provider, connectBudget, bufferBody: false, keySetting: keySetting);
         using var scope = RouterCall.Begin(call);
         await using var updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
         var chunks = 0;

@@ -60,6 +60,12 @@ public sealed record ChatCompletionDelta(string? Content = null, IReadOnlyList<C
 
 public sealed record ChatCompletionUsage(int PromptTokens, int CompletionTokens, int TotalTokens);
 
+/// <summary>OpenAI's model list (<c>GET /v1/models</c>): <c>{"object": "list", "data": [...]}</c>.</summary>
+public sealed record OpenAIModelList([property: JsonPropertyName("object")] string ObjectType, IReadOnlyList<OpenAIModelCard> Data);
+
+/// <summary>One model of the list: <c>{"id", "object": "model", "created", "owned_by"}</c>.</summary>
+public sealed record OpenAIModelCard(string Id, [property: JsonPropertyName("object")] string ObjectType, long Created, string OwnedBy);
+
 /// <summary>OpenAI's error body: <c>{"error": {"message", "type", "code"}}</c>.</summary>
 public sealed record OpenAIError(OpenAIErrorBody Error);
 

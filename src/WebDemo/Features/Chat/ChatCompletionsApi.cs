@@ -6,6 +6,7 @@ using WebDemo.Api;
 using WebDemo.Inference.Json;
 using WebDemo.Inference.Routing;
 using WebDemo.Inference.Streaming;
+using WebDemo.Inference.Tasks;
 using WebDemo.Inference.Tasks.Chat;
 
 namespace WebDemo.Features.Chat;
@@ -13,9 +14,10 @@ namespace WebDemo.Features.Chat;
 /// <summary>
 /// OpenAI-compatible chat completions (<c>POST /v1/chat/completions</c>), so the OpenAI SDKs can
 /// use the app. As on the HF router, the model may carry a provider (<c>model:provider</c>) or a
-/// policy (<c>:fastest</c>, <c>:cheapest</c>). Errors use OpenAI's <c>{"error": {"message", "type", "code"}}</c> shape.
+/// policy (<c>:fastest</c>, <c>:cheapest</c>); a model id the app serves is taken whole even when it has a colon itself. Errors use OpenAI's <c>{"error": {"message", "type", "code"}}</c> shape.
 /// </summary>
-internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : WireFormat<ChatCompletionRequest, ChatRequest, ChatDelta>
+internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options, IInferenceTask<ChatRequest, ChatDelta> chat)
+    : WireFormat<ChatCompletionRequest, ChatRequest, ChatDelta>
 {
     public const string Route = "/v1/chat/completions";
 
@@ -34,7 +36,7 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
         string? model = null, provider = null, policy = null;
         if (wire.Model is { Length: > 0 } named)
         {
-            var colon = named.LastIndexOf(':');
+            var colon = chat.Models.Contains(named) ? -1 : named.LastIndexOf(':'); // a served id with a colon (Ollama's "llama3.2:1b") is taken whole
             var suffix = colon < 0 ? null : named[(colon + 1)..];
             model = suffix is null ? named : named[..colon];
             provider = suffix is null or "fastest" or "cheapest" ? ProviderNames.Auto : suffix;
@@ -247,7 +249,10 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options) : Wi
     /// <summary>The provider's finish reason ("length", "tool_calls", "content_filter", ...); "stop" when it gave none.</summary>
     private static string FinishReason(IReadOnlyList<ChatDelta> items) => items.LastOrDefault(d => d.FinishReason is not null)?.FinishReason ?? "stop";
 
-    public override IResult Error(int status, string message, TimeSpan? retryAfter = null) =>
+    public override IResult Error(int status, string message, TimeSpan? retryAfter = null) => OpenAIErrorResult(status, message, retryAfter);
+
+    /// <summary>An error in OpenAI's shape, for every /v1 endpoint.</summary>
+    public static IResult OpenAIErrorResult(int status, string message, TimeSpan? retryAfter = null) =>
         InferenceProblems.WithRetryAfter(Results.Json(ErrorBody(status, message), InferenceJsonContext.Default.OpenAIError, statusCode: status), retryAfter);
 
     private (string Id, long Created, string Model) Identity(ChatRequest request) =>

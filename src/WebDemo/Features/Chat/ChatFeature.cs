@@ -12,7 +12,7 @@ namespace WebDemo.Features.Chat;
 
 internal static class ChatFeature
 {
-    /// <summary>Chat: the task with its cloud backends, its page with the conversations it keeps, and the app's OpenAI-compatible endpoint.</summary>
+    /// <summary>Chat: the task with its cloud backends, its page with the conversations it keeps, and the app's OpenAI-compatible endpoints (chat completions, the model list).</summary>
     public static IServiceCollection AddChatFeature(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddCloudChat(configuration);
@@ -32,6 +32,7 @@ internal static class ChatFeature
                 (HttpContext http, ChatCompletionsApi format, IInferenceTask<ChatRequest, ChatDelta> chat, CancellationToken ct) =>
                     TaskHttp.HandleAsync(http, format, chat, ct))
             .DisableAntiforgery());
+        services.AddEndpoints(app => app.MapGet(ModelsApi.Route, ModelsApi.List));
         return services;
     }
 }
