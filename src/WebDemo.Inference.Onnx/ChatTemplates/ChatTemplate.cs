@@ -109,10 +109,12 @@ public sealed class ChatTemplate
                     tokens[name] = text;
             }
         }
-        return Parse(source).With(tokens);
+        return Parse(source).WithSettings(tokens);
     }
 
-    private ChatTemplate With(IReadOnlyDictionary<string, string> tokens) => new(_program, Source) { SpecialTokens = tokens, Now = Now };
+    /// <summary>The same template with other special tokens and, optionally, another clock for strftime_now.</summary>
+    public ChatTemplate WithSettings(IReadOnlyDictionary<string, string> specialTokens, Func<DateTime>? now = null) =>
+        new(_program, Source) { SpecialTokens = specialTokens, Now = now ?? Now };
 
     private static string? TemplateFrom(JsonElement template)
     {
