@@ -25,7 +25,7 @@ internal static class ReferenceRenderer
     };
 
     public sealed record Case(string Name, string Template, JsonArray Messages, bool AddGenerationPrompt,
-        IReadOnlyDictionary<string, string>? Tokens = null);
+        IReadOnlyDictionary<string, string>? Tokens = null, JsonObject? Kwargs = null);
 
     public sealed record Outcome(Case Case, string? Expected, string? ExpectedError, string? Actual, string? ActualError)
     {
@@ -40,6 +40,7 @@ internal static class ReferenceRenderer
             ["messages"] = c.Messages.DeepClone(),
             ["add_generation_prompt"] = c.AddGenerationPrompt,
             ["special_tokens"] = new JsonObject((c.Tokens ?? SpecialTokens).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+            ["kwargs"] = c.Kwargs?.DeepClone(),
         }).ToArray());
         var file = Path.GetTempFileName();
         try
@@ -70,7 +71,9 @@ internal static class ReferenceRenderer
             var template = ChatTemplate.Parse(c.Template);
             template = template.WithSettings(c.Tokens ?? SpecialTokens, () => FixedNow);
             using var messages = JsonDocument.Parse(c.Messages.ToJsonString());
-            return (template.Render(messages.RootElement, c.AddGenerationPrompt), null);
+            using var kwargs = JsonDocument.Parse(c.Kwargs?.ToJsonString() ?? "{}");
+            var extra = kwargs.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone());
+            return (template.Render(messages.RootElement, c.AddGenerationPrompt, extra), null);
         }
         catch (ChatTemplateException e)
         {
