@@ -70,7 +70,7 @@ public sealed class ChatTemplate
             variables[key] = value;
 
         var globals = JinjaBuiltins.CreateGlobals(Now);
-        var env = new Environment(globals);
+        var env = new JinjaScope(globals);
         foreach (var (key, value) in variables)
             env.Set(key, JinjaJson.FromObject(value));
         return new JinjaInterpreter().Run(_program, env);

@@ -7,9 +7,9 @@ namespace WebDemo.Inference.Onnx.ChatTemplates;
 /// <summary>Methods on strings, lists and dicts (<c>.strip()</c>, <c>.items()</c>…) and the global functions.</summary>
 internal static partial class JinjaBuiltins
 {
-    public static Environment CreateGlobals(Func<DateTime> now)
+    public static JinjaScope CreateGlobals(Func<DateTime> now)
     {
-        var env = new Environment(null);
+        var env = new JinjaScope(null);
         env.Set("false", BooleanValue.False);
         env.Set("true", BooleanValue.True);
         env.Set("none", NullValue.Instance);

@@ -6,7 +6,7 @@ namespace WebDemo.Inference.Onnx.ChatTemplates;
 // have for a type is an error here too, so a template behaves the same in both).
 internal sealed partial class JinjaInterpreter
 {
-    private JinjaValue ApplyFilter(JinjaValue operand, Node filterNode, Environment env)
+    private JinjaValue ApplyFilter(JinjaValue operand, Node filterNode, JinjaScope env)
     {
         if (filterNode is IdentifierNode filter)
             return ApplyPlainFilter(operand, filter.Name, filter.Line, env);
@@ -89,7 +89,7 @@ internal sealed partial class JinjaInterpreter
         }
     }
 
-    private static JinjaValue ApplyPlainFilter(JinjaValue operand, string name, int line, Environment env)
+    private static JinjaValue ApplyPlainFilter(JinjaValue operand, string name, int line, JinjaScope env)
     {
         ChatTemplateException Unknown() => new($"Unknown filter '{name}' for {operand.TypeName}", line);
         if (name == "safe")
@@ -231,7 +231,7 @@ internal sealed partial class JinjaInterpreter
         return new ArrayValue(sorted);
     }
 
-    private ArrayValue SelectAttr(ArrayValue array, bool select, CallNode call, Environment env)
+    private ArrayValue SelectAttr(ArrayValue array, bool select, CallNode call, JinjaScope env)
     {
         var name = select ? "selectattr" : "rejectattr";
         if (array.Items.Any(x => x is not (ObjectValue or NamespaceValue)))

@@ -4,7 +4,7 @@ namespace WebDemo.Inference.Onnx.ChatTemplates;
 
 internal sealed partial class JinjaInterpreter
 {
-    private JinjaValue EvaluateBinary(BinaryNode node, Environment env)
+    private JinjaValue EvaluateBinary(BinaryNode node, JinjaScope env)
     {
         var left = Evaluate(node.Left, env);
         switch (node.Operator)

@@ -2,27 +2,6 @@ using System.Text;
 
 namespace WebDemo.Inference.Onnx.ChatTemplates;
 
-/// <summary>A variable scope; a for loop and a macro call open a child scope, if blocks do not.</summary>
-internal sealed class Environment(Environment? parent)
-{
-    private readonly Dictionary<string, JinjaValue> _variables = new(StringComparer.Ordinal);
-
-    public void Set(string name, JinjaValue value) => _variables[name] = value;
-
-    /// <summary>An unknown name is undefined, never an error.</summary>
-    public JinjaValue Lookup(string name)
-    {
-        for (var env = this; env is not null; env = env._parent)
-        {
-            if (env._variables.TryGetValue(name, out var value))
-                return value;
-        }
-        return UndefinedValue.Instance;
-    }
-
-    private readonly Environment? _parent = parent;
-}
-
 /// <summary>Evaluates the syntax tree to text, following @huggingface/jinja's Interpreter.</summary>
 internal sealed partial class JinjaInterpreter
 {
@@ -30,9 +9,9 @@ internal sealed partial class JinjaInterpreter
 
     private sealed class ContinueSignal : Exception;
 
-    public string Run(TemplateBody program, Environment global) => EvaluateBlock(program.Body, global);
+    public string Run(TemplateBody program, JinjaScope global) => EvaluateBlock(program.Body, global);
 
-    private string EvaluateBlock(IReadOnlyList<Node> statements, Environment env)
+    private string EvaluateBlock(IReadOnlyList<Node> statements, JinjaScope env)
     {
         var sb = new StringBuilder();
         foreach (var statement in statements)
@@ -44,7 +23,7 @@ internal sealed partial class JinjaInterpreter
         return sb.ToString();
     }
 
-    private JinjaValue Evaluate(Node? node, Environment env)
+    private JinjaValue Evaluate(Node? node, JinjaScope env)
     {
         try
         {
@@ -57,7 +36,7 @@ internal sealed partial class JinjaInterpreter
         }
     }
 
-    private JinjaValue EvaluateNode(Node? node, Environment env)
+    private JinjaValue EvaluateNode(Node? node, JinjaScope env)
     {
         switch (node)
         {
@@ -126,7 +105,7 @@ internal sealed partial class JinjaInterpreter
         }
     }
 
-    private NullValue EvaluateSet(SetNode node, Environment env)
+    private NullValue EvaluateSet(SetNode node, JinjaScope env)
     {
         var rhs = node.Value is not null ? Evaluate(node.Value, env) : new StringValue(EvaluateBlock(node.Body, env));
         switch (node.Assignee)
@@ -159,9 +138,9 @@ internal sealed partial class JinjaInterpreter
         return NullValue.Instance;
     }
 
-    private StringValue EvaluateFor(ForNode node, Environment env)
+    private StringValue EvaluateFor(ForNode node, JinjaScope env)
     {
-        var scope = new Environment(env);
+        var scope = new JinjaScope(env);
         Node? test = null;
         JinjaValue iterable;
         if (node.Iterable is SelectNode select)
@@ -180,7 +159,7 @@ internal sealed partial class JinjaInterpreter
             _ => throw new ChatTemplateException($"Expected iterable or object type in for loop: got {iterable.TypeName}", node.Line),
         };
 
-        void Bind(Environment target, JinjaValue current)
+        void Bind(JinjaScope target, JinjaValue current)
         {
             if (node.LoopVar is IdentifierNode id)
             {
@@ -206,7 +185,7 @@ internal sealed partial class JinjaInterpreter
         {
             if (test is not null)
             {
-                var loopScope = new Environment(scope);
+                var loopScope = new JinjaScope(scope);
                 Bind(loopScope, current);
                 if (!Evaluate(test, loopScope).IsTruthy)
                     continue;
@@ -251,7 +230,7 @@ internal sealed partial class JinjaInterpreter
 
     private static NumberValue Integer(double value) => new(value, isFloat: false);
 
-    private JinjaValue EvaluateCall(CallNode call, Environment env)
+    private JinjaValue EvaluateCall(CallNode call, JinjaScope env)
     {
         var (args, kwargs) = EvaluateArguments(call.Arguments, env);
         if (kwargs.Count > 0)
@@ -265,7 +244,7 @@ internal sealed partial class JinjaInterpreter
         return function.Invoke(args, env);
     }
 
-    private (List<JinjaValue> Args, OrderedDictionary<string, JinjaValue> Kwargs) EvaluateArguments(IReadOnlyList<Node> arguments, Environment env)
+    private (List<JinjaValue> Args, OrderedDictionary<string, JinjaValue> Kwargs) EvaluateArguments(IReadOnlyList<Node> arguments, JinjaScope env)
     {
         var args = new List<JinjaValue>();
         var kwargs = new OrderedDictionary<string, JinjaValue>(StringComparer.Ordinal);
@@ -303,7 +282,7 @@ internal sealed partial class JinjaInterpreter
         return (args, kwargs);
     }
 
-    private JinjaValue EvaluateMember(MemberNode node, Environment env)
+    private JinjaValue EvaluateMember(MemberNode node, JinjaScope env)
     {
         var obj = Evaluate(node.Object, env);
         JinjaValue property;
@@ -365,7 +344,7 @@ internal sealed partial class JinjaInterpreter
         return i >= 0 && i < items.Count ? items[i] : null;
     }
 
-    private JinjaValue EvaluateSlice(JinjaValue obj, SliceNode node, Environment env)
+    private JinjaValue EvaluateSlice(JinjaValue obj, SliceNode node, JinjaScope env)
     {
         if (obj is not (ArrayValue or StringValue))
             throw new ChatTemplateException("Slice object must be an array or string", node.Line);
@@ -412,7 +391,7 @@ internal sealed partial class JinjaInterpreter
         return result;
     }
 
-    private JinjaValue EvaluateUnary(UnaryNode node, Environment env)
+    private JinjaValue EvaluateUnary(UnaryNode node, JinjaScope env)
     {
         var argument = Evaluate(node.Argument, env);
         if (node.Operator == "not")
@@ -427,13 +406,13 @@ internal sealed partial class JinjaInterpreter
     }
 
     /// <summary>A macro, or a call block's caller(): binds arguments in a child of the calling scope.</summary>
-    private FunctionValue MakeMacro(string displayName, IReadOnlyList<Node> parameters, IReadOnlyList<Node> body, Environment? fixedScope)
+    private FunctionValue MakeMacro(string displayName, IReadOnlyList<Node> parameters, IReadOnlyList<Node> body, JinjaScope? fixedScope)
     {
         var usesKwargs = UsesName(body, "kwargs");
         var usesVarargs = UsesName(body, "varargs");
         return new FunctionValue(displayName, (args, callScope) =>
         {
-            var scope = new Environment(fixedScope ?? callScope);
+            var scope = new JinjaScope(fixedScope ?? callScope);
             var positional = args.ToList();
             var kwargs = new OrderedDictionary<string, JinjaValue>(StringComparer.Ordinal);
             if (positional.Count > 0 && positional[^1] is KeywordArgumentsValue kw)
@@ -484,14 +463,14 @@ internal sealed partial class JinjaInterpreter
         _ => false,
     };
 
-    private JinjaValue EvaluateCallBlock(CallBlockNode node, Environment env)
+    private JinjaValue EvaluateCallBlock(CallBlockNode node, JinjaScope env)
     {
         var caller = MakeMacro("None", node.CallerParameters ?? [], node.Body, env);
         var (args, kwargs) = EvaluateArguments(node.Call.Arguments, env);
         args.Add(new KeywordArgumentsValue(kwargs));
         if (Evaluate(node.Call.Callee, env) is not FunctionValue fn)
             throw new ChatTemplateException("Cannot call something that is not a function", node.Line);
-        var callEnv = new Environment(env);
+        var callEnv = new JinjaScope(env);
         callEnv.Set("caller", caller);
         return fn.Invoke(args, callEnv);
     }

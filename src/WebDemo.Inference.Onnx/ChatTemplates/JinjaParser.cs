@@ -263,26 +263,18 @@ internal sealed class JinjaParser
         return new SelectNode(a, test, line);
     }
 
-    private Node ParseOr()
-    {
-        var left = ParseAnd();
-        while (IsIdentifier("or"))
-        {
-            var line = Line;
-            ++_current;
-            left = new BinaryNode("or", left, ParseAnd(), line);
-        }
-        return left;
-    }
+    private Node ParseOr() => ParseLogical("or", ParseAnd);
 
-    private Node ParseAnd()
+    private Node ParseAnd() => ParseLogical("and", ParseNot);
+
+    private Node ParseLogical(string keyword, Func<Node> parseOperand)
     {
-        var left = ParseNot();
-        while (IsIdentifier("and"))
+        var left = parseOperand();
+        while (IsIdentifier(keyword))
         {
             var line = Line;
             ++_current;
-            left = new BinaryNode("and", left, ParseNot(), line);
+            left = new BinaryNode(keyword, left, parseOperand(), line);
         }
         return left;
     }
@@ -325,36 +317,21 @@ internal sealed class JinjaParser
         }
     }
 
-    private Node ParseAdditive()
-    {
-        var left = ParseMultiplicative();
-        while (Is(TokenType.AdditiveBinaryOperator))
-        {
-            var token = _tokens[_current++];
-            left = new BinaryNode(token.Value, left, ParseMultiplicative(), token.Line);
-        }
-        return left;
-    }
+    private Node ParseAdditive() => ParseLeftAssociative(TokenType.AdditiveBinaryOperator, ParseMultiplicative);
 
-    private Node ParseMultiplicative()
-    {
-        var left = ParsePower();
-        while (Is(TokenType.MultiplicativeBinaryOperator))
-        {
-            var token = _tokens[_current++];
-            left = new BinaryNode(token.Value, left, ParsePower(), token.Line);
-        }
-        return left;
-    }
+    private Node ParseMultiplicative() => ParseLeftAssociative(TokenType.MultiplicativeBinaryOperator, ParsePower);
 
-    private Node ParsePower()
+    // Jinja's ** is left-associative, unlike Python's.
+    private Node ParsePower() => ParseLeftAssociative(TokenType.ExponentiationBinaryOperator, ParseTest);
+
+    /// <summary>operand (op operand)*, folded to the left.</summary>
+    private Node ParseLeftAssociative(TokenType operatorType, Func<Node> parseOperand)
     {
-        // Jinja's ** is left-associative, unlike Python's.
-        var left = ParseTest();
-        while (Is(TokenType.ExponentiationBinaryOperator))
+        var left = parseOperand();
+        while (Is(operatorType))
         {
             var token = _tokens[_current++];
-            left = new BinaryNode(token.Value, left, ParseTest(), token.Line);
+            left = new BinaryNode(token.Value, left, parseOperand(), token.Line);
         }
         return left;
     }

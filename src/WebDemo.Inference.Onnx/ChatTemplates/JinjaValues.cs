@@ -135,10 +135,10 @@ internal sealed class NamespaceValue(OrderedDictionary<string, JinjaValue> entri
     public override string TypeName => "NamespaceValue";
 }
 
-internal sealed class FunctionValue(string name, Func<List<JinjaValue>, Environment, JinjaValue> invoke) : JinjaValue
+internal sealed class FunctionValue(string name, Func<List<JinjaValue>, JinjaScope, JinjaValue> invoke) : JinjaValue
 {
     public string Name { get; } = name;
-    public Func<List<JinjaValue>, Environment, JinjaValue> Invoke { get; } = invoke;
+    public Func<List<JinjaValue>, JinjaScope, JinjaValue> Invoke { get; } = invoke;
     public override string ToString() => $"function {Name}";
     public override string TypeName => "FunctionValue";
 }
