@@ -227,7 +227,8 @@ internal static class JinjaJson
         string s => new StringValue(s),
         bool b => BooleanValue.Of(b),
         int or long or short or byte or uint or ulong or ushort or sbyte => new NumberValue(Convert.ToDouble(input, CultureInfo.InvariantCulture), isFloat: false),
-        double or float or decimal => Convert.ToDouble(input, CultureInfo.InvariantCulture) is var d ? new NumberValue(d, isFloat: d % 1 != 0) : null!,
+        // JavaScript has one number type: a whole double is an integer to the template (Number.isInteger).
+        double or float or decimal => Number(Convert.ToDouble(input, CultureInfo.InvariantCulture)),
         JsonElement element => FromJson(element),
         ChatTemplateMessage message => message.ToTemplateValue(),
         IDictionary<string, object?> dict => FromPairs(dict),
@@ -237,6 +238,8 @@ internal static class JinjaJson
         IEnumerable list => new ArrayValue(list.Cast<object?>().Select(FromObject).ToList()),
         _ => throw new ChatTemplateException($"Cannot pass a {input.GetType().Name} to a template"),
     };
+
+    private static NumberValue Number(double value) => new(value, isFloat: value % 1 != 0);
 
     private static ObjectValue FromPairs(IEnumerable<KeyValuePair<string, object?>> pairs)
     {
@@ -253,8 +256,7 @@ internal static class JinjaJson
             case JsonValueKind.String:
                 return new StringValue(element.GetString()!);
             case JsonValueKind.Number:
-                var d = element.GetDouble();
-                return new NumberValue(d, isFloat: d % 1 != 0);
+                return Number(element.GetDouble());
             case JsonValueKind.True:
                 return BooleanValue.True;
             case JsonValueKind.False:
