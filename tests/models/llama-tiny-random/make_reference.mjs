@@ -50,7 +50,7 @@ const conversations = [
 const templates = conversations.map(({ name, messages }) => ({
   name, messages,
   text: tokenizer.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true }),
-  ids: ids(tokenizer.apply_chat_template(messages, { tokenize: true, add_generation_prompt: true, return_tensor: false })),
+  ids: tokenizer.apply_chat_template(messages, { tokenize: true, add_generation_prompt: true, return_tensor: false }).input_ids.map(Number),
 }));
 
 const prompts = [
