@@ -40,13 +40,11 @@ import tempfile
 import numpy as np
 import onnx
 import torch
-from onnx import numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "t5-tiny-random"))
-from make_model import EXTRA_SENTENCES, english_sentence, write_json  # noqa: E402  (the T5 fixture's)
+from make_model import EXTRA_SENTENCES, english_sentence, export, write_json  # noqa: E402  (the T5 fixture's)
 
-OPSET = 14
 FILES = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
          "special_tokens_map.json", "vocab.json", "merges.txt", "onnx/model.onnx"]
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]  # ids 0, 1, 2 (SmolLM2's order)
@@ -428,26 +426,8 @@ def export_model(m, c, out):
         axes[name] = {0: "batch_size", 2: "past_sequence_length"}
     for name in pkv_names("present", n):
         axes[name] = {0: "batch_size", 2: "past_sequence_length + sequence_length"}
-    with torch.no_grad():
-        torch.onnx.export(ExportWrapper(m), (ids, mask, pos, *past), path, input_names=inputs,
-                          output_names=outputs, dynamic_axes=axes, opset_version=OPSET, do_constant_folding=True)
-    model = onnx.load(path)
-    g = model.graph
-    # Parameter names as transformers has them (the wrapper holds the model as "m.").
-    rename = {t.name: t.name[2:] for t in g.initializer if t.name.startswith("m.")}
-    for t in g.initializer:
-        t.name = rename.get(t.name, t.name)
-    for node in g.node:
-        node.input[:] = [rename.get(i, i) for i in node.input]
-    # The exporter may fold the tied lm_head's embed_tokens.weight^T into a second copy of the
-    # matrix; compute it with a Transpose node instead, so the file holds the matrix once.
-    emb = next(t for t in g.initializer if t.name == "model.embed_tokens.weight")
-    emb_t = numpy_helper.to_array(emb).T
-    for t in list(g.initializer):
-        if tuple(t.dims) == emb_t.shape and np.array_equal(numpy_helper.to_array(t), emb_t):
-            g.initializer.remove(t)
-            g.node.insert(0, onnx.helper.make_node("Transpose", ["model.embed_tokens.weight"], [t.name],
-                                                   name="lm_head/Transpose", perm=[1, 0]))
+    model = export(ExportWrapper(m), (ids, mask, pos, *past), path, inputs, outputs, axes,
+                   embedding="model.embed_tokens.weight")
     model.producer_name, model.producer_version = "webdemo make_model.py", "1"
     model.doc_string = "Random-weight LlamaForCausalLM with cache (webdemo test fixture)"
     onnx.checker.check_model(model)
