@@ -12,19 +12,11 @@
 //
 // The kits are third-party files in ../shared, never copied here; these outputs are the project's own.
 import path from "node:path";
-import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { transformers, version } from "./tjs.mjs";
+import { texts } from "./chat-tokenizer-texts.mjs";
 
-if (process.argv.length !== 3) {
-  console.error("usage: node make-chat-tokenizer-reference.mjs <tokenizer folder>");
-  process.exit(2);
-}
-const require = createRequire(path.join(process.cwd(), "noop.js"));
-const packageDir = path.dirname(path.dirname(require.resolve("@huggingface/transformers")));
-const { env, AutoTokenizer } = await import(pathToFileURL(path.join(packageDir, "dist", "transformers.node.mjs")).href);
-const version = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8")).version;
-const { texts } = await import(pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), "chat-tokenizer-texts.mjs")).href);
+const { env, AutoTokenizer } = transformers;
 
 const folder = path.resolve(process.argv[2]);
 env.allowRemoteModels = false;

@@ -10,15 +10,10 @@
 // 2. transformers.js on tokenizer.json must give the same ids as spiece.model (SentencePiece).
 // Exits non-zero on any failure.
 import path from "node:path";
-import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
+import { ort, transformers } from "../../reference/tjs.mjs";
 
-const require = createRequire(path.join(process.cwd(), "noop.js"));
-const ort = require("onnxruntime-node");
-const cjsEntry = require.resolve("@huggingface/transformers");
-const { env, AutoTokenizer } = await import(
-  pathToFileURL(path.join(path.dirname(path.dirname(cjsEntry)), "dist", "transformers.node.mjs")).href);
+const { env, AutoTokenizer } = transformers;
 
 const dir = path.resolve(process.argv[2]);
 const { vectors: v, tokenizer: tokCases } = JSON.parse(readFileSync(path.join(dir, "_check.json"), "utf8"));
