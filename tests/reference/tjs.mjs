@@ -13,6 +13,11 @@ export const version = JSON.parse(readFileSync(path.join(packageDir, "package.js
 export const ortVersion = JSON.parse(readFileSync(require.resolve("onnxruntime-node/package.json"), "utf8")).version;
 export const ort = require("onnxruntime-node");
 
+/** int64 tensor of equal-length rows; the largest |a - b| over two arrays; the largest |a|. */
+export const i64 = (rows) => new ort.Tensor("int64", BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, rows[0].length]);
+export const maxDiff = (a, b) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+export const maxAbs = (a) => a.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+
 /** JSON with objects indented and arrays of numbers/strings on one line. */
 export function fmt(v, ind = "") {
   const inner = ind + " ";

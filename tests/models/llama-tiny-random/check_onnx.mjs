@@ -8,7 +8,7 @@
 // Exits non-zero on any failure.
 import path from "node:path";
 import { readFileSync } from "node:fs";
-import { ort, transformers } from "../../reference/tjs.mjs";
+import { i64, maxAbs, maxDiff, ort, transformers } from "../../reference/tjs.mjs";
 
 const { env, AutoTokenizer } = transformers;
 
@@ -16,9 +16,6 @@ const dir = path.resolve(process.argv[2]);
 const { vectors: v, tokenizer: tokCases } = JSON.parse(readFileSync(path.join(dir, "_check.json"), "utf8"));
 let failed = false;
 
-const i64 = (rows) => new ort.Tensor("int64", BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, rows[0].length]);
-const maxDiff = (a, b) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
-const maxAbs = (a) => a.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 function report(what, ok, detail) {
   console.log(`  ${ok ? "ok  " : "FAIL"} ${what}: ${detail}`);
   if (!ok) failed = true;

@@ -333,8 +333,8 @@ class LlamaForCausalLM(torch.nn.Module):
 
 
 def init_weights(model, c, seed, gains):
-    """Seeded NumPy draws in parameter order (c.used_ids: the ids the tokenizer gives the corpus). transformers initialises Linear and Embedding
-    weights N(0, 0.02); here the scales are larger (embeddings N(0, 1), projections ~1/sqrt(fan-in)
+    """Seeded NumPy draws in parameter order (c.used_ids: the ids the tokenizer gives the corpus).
+    transformers initialises Linear and Embedding weights N(0, 0.02); here the scales are larger (embeddings N(0, 1), projections ~1/sqrt(fan-in)
     times a gain, a random-sign final norm) so that a random model with tied embeddings does not
     just repeat its last token, and greedy choices have clear margins."""
     rng = np.random.default_rng(seed)
