@@ -30,6 +30,9 @@ public static class TestPaths
     /// <summary>The repository's tiny random-weight T5 (tests/models/t5-tiny-random, made by its own script).</summary>
     public static string TinyT5ModelDir => Path.Combine(RepoRoot, "tests", "models", "t5-tiny-random");
 
+    /// <summary>The repository's tiny random-weight Llama chat model (tests/models/llama-tiny-random, made by its own script).</summary>
+    public static string TinyLlamaModelDir => Path.Combine(RepoRoot, "tests", "models", "llama-tiny-random");
+
     public static string TokenizersDir => Path.Combine(SharedDir, "models", "_tokenizers");
 
     public static string Sst2Dev => Path.Combine(SharedDir, "data", "sst2-dev.txt");

@@ -10,23 +10,15 @@
 // 2. transformers.js on tokenizer.json must give the same ids as spiece.model (SentencePiece).
 // Exits non-zero on any failure.
 import path from "node:path";
-import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
+import { i64, maxAbs, maxDiff, ort, transformers } from "../../reference/tjs.mjs";
 
-const require = createRequire(path.join(process.cwd(), "noop.js"));
-const ort = require("onnxruntime-node");
-const cjsEntry = require.resolve("@huggingface/transformers");
-const { env, AutoTokenizer } = await import(
-  pathToFileURL(path.join(path.dirname(path.dirname(cjsEntry)), "dist", "transformers.node.mjs")).href);
+const { env, AutoTokenizer } = transformers;
 
 const dir = path.resolve(process.argv[2]);
 const { vectors: v, tokenizer: tokCases } = JSON.parse(readFileSync(path.join(dir, "_check.json"), "utf8"));
 let failed = false;
 
-const i64 = (rows) => new ort.Tensor("int64", BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, rows[0].length]);
-const maxDiff = (a, b) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
-const maxAbs = (a) => a.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 function report(what, diff, scale, tol = 1e-4) {
   const ok = diff <= tol * Math.max(1, scale);
   console.log(`  ${ok ? "ok  " : "FAIL"} ${what}: max |onnx - torch| = ${diff.toExponential(2)} (values up to ${scale.toFixed(2)})`);

@@ -596,7 +596,9 @@ def pkv_names(prefix, n_layers, with_encoder=True):
     return names
 
 
-def export(module, args, path, input_names, output_names, dynamic_axes):
+def export(module, args, path, input_names, output_names, dynamic_axes, embedding="shared.weight"):
+    """torch.onnx.export, then transformers' parameter names and the tied LM head's matrix stored once
+    (also used by ../llama-tiny-random/make_model.py, with its embedding's name)."""
     with torch.no_grad():
         torch.onnx.export(module, args, path, input_names=input_names, output_names=output_names,
                           dynamic_axes=dynamic_axes, opset_version=OPSET, do_constant_folding=True)
@@ -610,12 +612,12 @@ def export(module, args, path, input_names, output_names, dynamic_axes):
         n.input[:] = [rename.get(i, i) for i in n.input]
     # The exporter folds lm_head's shared.weight^T into a second copy of the embedding matrix;
     # compute it with a Transpose node instead, so the file holds the matrix once.
-    shared = next(t for t in g.initializer if t.name == "shared.weight")
+    shared = next(t for t in g.initializer if t.name == embedding)
     shared_t = numpy_helper.to_array(shared).T
     for t in list(g.initializer):
         if tuple(t.dims) == shared_t.shape and np.array_equal(numpy_helper.to_array(t), shared_t):
             g.initializer.remove(t)
-            g.node.insert(0, helper.make_node("Transpose", ["shared.weight"], [t.name], name="lm_head/Transpose",
+            g.node.insert(0, helper.make_node("Transpose", [embedding], [t.name], name="lm_head/Transpose",
                                               perm=[1, 0]))
     return model
 

@@ -6,17 +6,10 @@
 //   mkdir -p /tmp/tjs && cd /tmp/tjs && npm init -y && npm install @huggingface/transformers@4.3.1 --onnxruntime-node-install=skip
 //   cd /tmp/tjs && node /path/to/tests/models/t5-tiny-random/make_reference.mjs > /path/to/tests/models/t5-tiny-random/reference.json
 import path from "node:path";
-import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { fmt, ortVersion, transformers, version } from "../../reference/tjs.mjs";
 
-const require = createRequire(path.join(process.cwd(), "noop.js"));
-const cjsEntry = require.resolve("@huggingface/transformers"); // .../dist/transformers.node.cjs
-const packageDir = path.dirname(path.dirname(cjsEntry));
-const { env, pipeline, AutoTokenizer, AutoModelForSeq2SeqLM, Tensor } = await import(
-  pathToFileURL(path.join(packageDir, "dist", "transformers.node.mjs")).href);
-const version = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8")).version;
-const ortVersion = JSON.parse(readFileSync(require.resolve("onnxruntime-node/package.json"), "utf8")).version;
+const { env, pipeline, AutoTokenizer, AutoModelForSeq2SeqLM, Tensor } = transformers;
 
 const modelDir = path.resolve(process.argv[2] ?? path.dirname(fileURLToPath(import.meta.url)));
 env.allowRemoteModels = false;
@@ -198,20 +191,6 @@ const header = {
   translation_task_name_error: translationTaskNameError,
 };
 
-// Layout: objects indented, arrays of numbers/strings on one line.
-function fmt(v, ind = "") {
-  const inner = ind + " ";
-  if (Array.isArray(v)) {
-    if (v.every((x) => x === null || typeof x !== "object")) return JSON.stringify(v);
-    return "[\n" + v.map((x) => inner + fmt(x, inner)).join(",\n") + "\n" + ind + "]";
-  }
-  if (v && typeof v === "object") {
-    const keys = Object.keys(v);
-    if (keys.every((k) => v[k] === null || typeof v[k] !== "object") && JSON.stringify(v).length < 100) return JSON.stringify(v);
-    return "{\n" + keys.map((k) => inner + JSON.stringify(k) + ": " + fmt(v[k], inner)).join(",\n") + "\n" + ind + "}";
-  }
-  return JSON.stringify(v);
-}
 const json = fmt({ ...header, inputs: inputEntries, first_step: firstStep, pipelines, batch, decodes });
 JSON.parse(json);
 console.log(json);
