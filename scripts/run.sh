@@ -94,7 +94,8 @@ if [ -n "$use_hub" ]; then
     hub_log=$artifacts/localhub.log
     dotnet "$artifacts/localhub/WebDemo.LocalHub.dll" --urls "$hub_url" \
         --repo "webdemo/distilbert-tiny-sst2=$shared/models/sentiment" \
-        --repo "webdemo/t5-tiny-random=$root/tests/models/t5-tiny-random" >"$hub_log" 2>&1 &
+        --repo "webdemo/t5-tiny-random=$root/tests/models/t5-tiny-random" \
+        --repo "webdemo/llama-tiny-random=$root/tests/models/llama-tiny-random" >"$hub_log" 2>&1 &
     hub_pid=$!
     pids+=("$hub_pid")
     # Not a job of this shell any more: if it crashes, bash prints no "Aborted" line of its own.
@@ -119,6 +120,9 @@ if [ -n "$use_hub" ]; then
     # tiny random-weight T5, which shows the whole pipeline working but writes meaningless text.
     export LocalModels__Models__1__Id=webdemo/t5-tiny-random
     export LocalModels__Models__2__Id=webdemo/t5-tiny-random
+    # Likewise chat runs the repository's tiny random-weight Llama (SmolLM2-360M-Instruct elsewhere).
+    export LocalModels__Models__3__Id=webdemo/llama-tiny-random
+    export LocalModels__Models__3__Dtype=fp32
     echo "Local models from $shared/models, served at $HF_ENDPOINT"
 fi
 

@@ -70,6 +70,8 @@ public sealed class PublishedApp : IAsyncLifetime
         start.Environment["LocalModels__Models__0__Dtype"] = "fp32";
         start.Environment["LocalModels__Models__1__Id"] = TestPaths.T5RepoId; // summarization
         start.Environment["LocalModels__Models__2__Id"] = TestPaths.T5RepoId; // translation
+        start.Environment["LocalModels__Models__3__Id"] = TestPaths.LlamaRepoId; // chat
+        start.Environment["LocalModels__Models__3__Dtype"] = "fp32";
         // The tiny T5 writes 512 tokens in well under a second on a fast machine; the Stop test
         // asks for 4,096 (the most the options allow) so that its click always lands mid-generation.
         start.Environment["Summarization__MaxNewTokens"] = "4096";

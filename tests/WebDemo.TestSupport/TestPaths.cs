@@ -27,6 +27,9 @@ public static class TestPaths
     /// <summary>The Hub id the tests serve the tiny T5 under (summarization and translation).</summary>
     public const string T5RepoId = "webdemo/t5-tiny-random";
 
+    /// <summary>The tiny Llama's id as the test hubs serve it.</summary>
+    public const string LlamaRepoId = "webdemo/llama-tiny-random";
+
     /// <summary>The repository's tiny random-weight T5 (tests/models/t5-tiny-random, made by its own script).</summary>
     public static string TinyT5ModelDir => Path.Combine(RepoRoot, "tests", "models", "t5-tiny-random");
 

@@ -54,6 +54,9 @@ public sealed class TestSettings
     public TestSettings LocalT5() =>
         LocalModel(TestPaths.T5RepoId, "summarization", index: 1).LocalModel(TestPaths.T5RepoId, "translation", index: 2);
 
+    /// <summary>The tiny Llama as the local chat model (entry 3).</summary>
+    public TestSettings LocalLlama() => LocalModel(TestPaths.LlamaRepoId, "text-generation", index: 3);
+
     /// <summary>The cloud is <paramref name="url"/> (a <see cref="FakeRouter"/>), for tasks and provider mappings alike; retries start after 10 ms.</summary>
     public TestSettings Router(string url)
     {

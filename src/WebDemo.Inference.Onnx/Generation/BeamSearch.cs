@@ -14,8 +14,8 @@ internal static class BeamSearch
     {
         var beams = settings.NumBeams;
         var vocab = model.VocabSize;
-        var processors = LogitsProcessorList.For(settings, tokens, promptLength: 1);
-        var sequences = Enumerable.Range(0, beams).Select(_ => new List<int> { tokens.StartId }).ToList();
+        var processors = LogitsProcessorList.For(settings, tokens, promptLength: tokens.Prefix.Count);
+        var sequences = Enumerable.Range(0, beams).Select(_ => new List<int>(tokens.Prefix)).ToList();
         // All beams start equal: only the first may expand at the first step, or the beams would be copies.
         var beamScores = Enumerable.Range(0, beams).Select(b => b == 0 ? 0.0 : -1e9).ToArray();
         var finished = new List<Hypothesis>();
@@ -78,7 +78,7 @@ internal static class BeamSearch
         }
 
         var best = finished.OrderByDescending(h => h.Score).First();
-        yield return new GenerationStep(null, best.Tokens.Count - 1, best.Tokens.Skip(1).ToList());
+        yield return new GenerationStep(null, best.Tokens.Count - tokens.Prefix.Count, best.Tokens.Skip(tokens.Prefix.Count).ToList());
     }
 
     private static void AddFinished(List<Hypothesis> finished, int beams, Hypothesis hypothesis)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace WebDemo.Inference.Onnx.Generation;
 
@@ -177,14 +176,7 @@ internal sealed class EncoderDecoderState : IDecoderState
         {
             if (!EncoderDecoderGraphs.IsSelfAttention(name))
                 continue;
-            var value = _past[name];
-            var shape = value.GetTensorTypeAndShape().Shape;
-            var data = value.GetTensorDataAsSpan<float>();
-            var rowSize = data.Length / _rows;
-            var copy = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, shape);
-            var target = copy.GetTensorMutableDataAsSpan<float>();
-            for (var row = 0; row < sources.Length; row++)
-                data.Slice(sources[row] * rowSize, rowSize).CopyTo(target.Slice(row * rowSize, rowSize));
+            var copy = KeyValueCache.CopyRows(_past[name], _rows, sources);
             copies.Add(copy);
             _past[name] = copy;
         }

@@ -27,9 +27,24 @@ internal sealed record GenerationSettings
     /// and benchmarks, not offered on the pages.
     /// </summary>
     public bool UseCache { get; init; } = true;
+
+    /// <summary>OpenAI's presence_penalty: subtracted once from the score of every token already generated (0 is off).</summary>
+    public double PresencePenalty { get; init; }
+
+    /// <summary>OpenAI's frequency_penalty: subtracted from a token's score once per time it was generated (0 is off).</summary>
+    public double FrequencyPenalty { get; init; }
 }
 
 /// <summary>The ids generation starts from and stops at.</summary>
-/// <param name="StartId">The first decoder token (T5's decoder_start_token_id, pad).</param>
+/// <param name="StartId">The first decoder token of an encoder-decoder (T5's decoder_start_token_id, pad).</param>
 /// <param name="EosIds">Any of these ends a sequence.</param>
-internal sealed record GenerationTokens(int StartId, IReadOnlySet<int> EosIds);
+/// <param name="Prompt">A decoder-only model's prompt ids; null for an encoder-decoder, whose decoder starts from <paramref name="StartId"/>.</param>
+internal sealed record GenerationTokens(int StartId, IReadOnlySet<int> EosIds, IReadOnlyList<int>? Prompt = null)
+{
+    /// <summary>
+    /// What the logits processors see before the first new token, as transformers' generate() does:
+    /// the whole prompt for a decoder-only model (a repetition penalty counts the prompt's tokens too),
+    /// the start token for an encoder-decoder.
+    /// </summary>
+    public IReadOnlyList<int> Prefix => Prompt ?? [StartId];
+}

@@ -55,6 +55,22 @@ internal sealed class MinNewTokens(int minNewTokens, int promptLength, IReadOnly
     }
 }
 
+/// <summary>
+/// OpenAI's presence and frequency penalties, over the generated tokens only (not the prompt):
+/// score − presence·[count &gt; 0] − frequency·count.
+/// </summary>
+internal sealed class PresenceAndFrequencyPenalty(double presence, double frequency, int promptLength) : ILogitsProcessor
+{
+    public void Process(IReadOnlyList<int> tokens, Span<float> scores)
+    {
+        var counts = new Dictionary<int, int>();
+        for (var i = promptLength; i < tokens.Count; i++)
+            counts[tokens[i]] = counts.GetValueOrDefault(tokens[i]) + 1;
+        foreach (var (token, count) in counts)
+            scores[token] -= (float)(presence + frequency * count);
+    }
+}
+
 internal sealed class Temperature(double temperature) : ILogitsProcessor
 {
     public void Process(IReadOnlyList<int> tokens, Span<float> scores)
@@ -144,6 +160,8 @@ internal static class LogitsProcessorList
             list.Add(new NoRepeatNgram(settings.NoRepeatNgramSize));
         if (settings.MinNewTokens > 0)
             list.Add(new MinNewTokens(settings.MinNewTokens, promptLength, tokens.EosIds));
+        if (settings.PresencePenalty != 0 || settings.FrequencyPenalty != 0)
+            list.Add(new PresenceAndFrequencyPenalty(settings.PresencePenalty, settings.FrequencyPenalty, promptLength));
         return list;
     }
 

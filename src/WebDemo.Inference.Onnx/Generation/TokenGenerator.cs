@@ -19,10 +19,10 @@ internal static class TokenGenerator
 
     private static IEnumerable<GenerationStep> OneSequence(IDecoderState model, GenerationSettings settings, GenerationTokens tokens, CancellationToken cancellationToken)
     {
-        var processors = LogitsProcessorList.For(settings, tokens, promptLength: 1);
+        var processors = LogitsProcessorList.For(settings, tokens, promptLength: tokens.Prefix.Count);
         var warpers = LogitsProcessorList.Warpers(settings);
         var random = settings.DoSample ? (settings.Seed is { } seed ? new Random(seed) : new Random()) : null;
-        var sequence = new List<int> { tokens.StartId };
+        var sequence = new List<int>(tokens.Prefix);
 
         cancellationToken.ThrowIfCancellationRequested();
         var logits = model.Start(rows: 1);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using WebDemo.Inference.Errors;
+using WebDemo.Inference.Onnx.Generation;
 using WebDemo.Inference.Onnx.ModelStore;
 using WebDemo.Inference.Tasks.Generation;
 
@@ -27,18 +28,7 @@ internal sealed record TextToTextConfig(
             generation is { } g && g.TryGetProperty(name, out var gv) && gv.ValueKind == JsonValueKind.Number ? gv.GetInt32()
             : config.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
 
-        var eos = new HashSet<int>();
-        foreach (var source in new[] { generation, config })
-        {
-            if (source is { } s && s.TryGetProperty("eos_token_id", out var e))
-            {
-                if (e.ValueKind == JsonValueKind.Number)
-                    eos.Add(e.GetInt32());
-                else if (e.ValueKind == JsonValueKind.Array)
-                    eos.UnionWith(e.EnumerateArray().Select(x => x.GetInt32()));
-                break;
-            }
-        }
+        var eos = GenerationConfigJson.EosIds(generation, config);
         var pad = Int("pad_token_id") ?? 0;
         var start = Int("decoder_start_token_id") ?? pad;
         var vocab = Int("vocab_size") ?? throw new InferenceException(InferenceErrorKind.ModelUnavailable,
@@ -52,10 +42,10 @@ internal sealed record TextToTextConfig(
             foreach (var task in tasks.EnumerateObject())
             {
                 var prefix = task.Value.TryGetProperty("prefix", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : "";
-                presets[task.Name] = new TaskPreset(prefix, Parameters(task.Value));
+                presets[task.Name] = new TaskPreset(prefix, GenerationConfigJson.Parameters(task.Value));
             }
         }
-        return new TextToTextConfig(start, eos, pad, vocab, generation is { } gen ? Parameters(gen) : new GenerationParameters(), presets);
+        return new TextToTextConfig(start, eos, pad, vocab, generation is { } gen ? GenerationConfigJson.Parameters(gen) : new GenerationParameters(), presets);
     }
 
     /// <summary>The language pairs the model was trained for, from its "translation_xx_to_yy" presets.</summary>
@@ -65,27 +55,4 @@ internal sealed record TextToTextConfig(
         .Where(p => p.Length == 2)
         .Select(p => (p[0], p[1]))
         .ToList();
-
-    private static GenerationParameters Parameters(JsonElement json)
-    {
-        int? Int(string name) => json.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
-        double? Double(string name) => json.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
-        bool? Bool(string name) => json.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
-        return new GenerationParameters
-        {
-            MaxNewTokens = Int("max_new_tokens"),
-            MinNewTokens = Int("min_new_tokens"),
-            MaxLength = Int("max_length"),
-            MinLength = Int("min_length"),
-            DoSample = Bool("do_sample"),
-            Temperature = Double("temperature"),
-            TopK = Int("top_k"),
-            TopP = Double("top_p"),
-            RepetitionPenalty = Double("repetition_penalty"),
-            NoRepeatNgramSize = Int("no_repeat_ngram_size"),
-            NumBeams = Int("num_beams"),
-            LengthPenalty = Double("length_penalty"),
-            EarlyStopping = Bool("early_stopping"),
-        };
-    }
 }

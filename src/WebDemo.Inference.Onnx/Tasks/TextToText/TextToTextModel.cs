@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using WebDemo.Inference.Errors;
 using WebDemo.Inference.Onnx.Catalog;
 using WebDemo.Inference.Onnx.Generation;
 using WebDemo.Inference.Onnx.ModelStore;
@@ -70,44 +68,14 @@ internal sealed class TextToTextModel : ILocalModel
     /// words complete; beam search reports its steps as progress and sends the text at the end.
     /// </summary>
     /// <param name="maxNewTokens">The server's cap; the model's own defaults are held to it too.</param>
-    public async IAsyncEnumerable<InferenceUpdate<GeneratedText>> GenerateAsync(
-        TaskPreset? preset, string input, GenerationParameters requested, int maxNewTokens,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<InferenceUpdate<GeneratedText>> GenerateAsync(
+        TaskPreset? preset, string input, GenerationParameters requested, int maxNewTokens, CancellationToken cancellationToken)
     {
         var encoded = _tokenizer.Encode((preset?.Prefix ?? "") + input);
         var settings = Settings(requested.Over(preset?.Defaults).Over(Config.Defaults), maxNewTokens);
-        var updates = Channel.CreateUnbounded<InferenceUpdate<GeneratedText>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // The model runs on a pool thread, step by step; the stream hands each piece on as it comes.
-        var producer = Task.Run(() =>
-        {
-            try
-            {
-                Produce(encoded, settings, updates.Writer, stop.Token);
-                updates.Writer.TryComplete();
-            }
-            catch (Exception ex) when (ex is InferenceException or OperationCanceledException)
-            {
-                updates.Writer.TryComplete(ex);
-            }
-            catch (Exception ex)
-            {
-                updates.Writer.TryComplete(new InferenceException(InferenceErrorKind.BackendFailed,
-                    $"{Snapshot.RepoId} failed while generating: {ex.Message}", ex));
-            }
-        }, CancellationToken.None);
-
-        try
-        {
-            await foreach (var update in updates.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-                yield return update;
-        }
-        finally
-        {
-            // A caller that stops reading stops the model within one step.
-            await stop.CancelAsync().ConfigureAwait(false);
-            await producer.ConfigureAwait(false);
-        }
+        return BackgroundGeneration.StreamAsync<InferenceUpdate<GeneratedText>>(
+            Snapshot.RepoId, (writer, ct) => Produce(encoded, settings, writer, ct), cancellationToken);
     }
 
     private void Produce(EncodedText encoded, GenerationSettings settings, ChannelWriter<InferenceUpdate<GeneratedText>> writer, CancellationToken cancellationToken)

@@ -15,6 +15,9 @@ public sealed class ChatClientBackend(string provider, IChatClient client, Strea
     /// <summary>Where a chat client puts the provider that served a stream, on its first update.</summary>
     public const string ServedByProperty = "served_by";
 
+    /// <summary>Where a chat client puts a notice for the reader (<see cref="ChatDelta.Notice"/>), in words.</summary>
+    public const string NoticeProperty = "notice";
+
     public string Provider => provider;
 
     public string? Device => device;
@@ -30,11 +33,12 @@ public sealed class ChatClientBackend(string provider, IChatClient client, Strea
             var text = update.Text;
             var finish = update.FinishReason?.Value;
             var calls = update.Contents.OfType<FunctionCallContent>().Select(ToolCall).ToList();
-            if (text.Length == 0 && usage is null && finish is null && calls.Count == 0)
+            var notice = update.AdditionalProperties?.TryGetValue(NoticeProperty, out var said) == true ? said as string : null;
+            if (text.Length == 0 && usage is null && finish is null && calls.Count == 0 && notice is null)
                 continue;
             var servedBy = update.AdditionalProperties?.TryGetValue(ServedByProperty, out var value) == true ? value as string : null;
             yield return InferenceUpdate<ChatDelta>.ForPartial(new ChatDelta(text,
-                (int?)usage?.InputTokenCount, (int?)usage?.OutputTokenCount, servedBy, finish, calls.Count == 0 ? null : calls));
+                (int?)usage?.InputTokenCount, (int?)usage?.OutputTokenCount, servedBy, finish, calls.Count == 0 ? null : calls, notice));
         }
     }
 

@@ -22,6 +22,7 @@ public sealed record ChatCompletionRequest(
     float? FrequencyPenalty = null,
     JsonElement? ResponseFormat = null,
     bool? ParallelToolCalls = null,
+    ChatCompletionStreamOptions? StreamOptions = null,
     // Read so that a request using them is refused by name rather than silently answered without them
     // (tools and tool_choice are read as JSON and checked by the API, which names a malformed field).
     int? N = null,
@@ -30,6 +31,9 @@ public sealed record ChatCompletionRequest(
     bool? Logprobs = null,
     int? TopLogprobs = null,
     string? User = null);
+
+/// <summary>stream_options: with include_usage, a stream ends with a chunk that has no choices and the usage.</summary>
+public sealed record ChatCompletionStreamOptions(bool? IncludeUsage = null);
 
 /// <param name="Content">A string, or a list of text and image_url parts; null (written as null) for an answer that only calls tools.</param>
 /// <param name="ToolCalls">An assistant's calls of the caller's tools.</param>
@@ -48,7 +52,7 @@ public sealed record ChatCompletionFunctionCall(string? Name, string? Arguments)
 
 public sealed record ChatCompletion(
     string Id, [property: JsonPropertyName("object")] string ObjectType, long Created, string Model, IReadOnlyList<ChatCompletionChoice> Choices,
-    ChatCompletionUsage? Usage, string? Provider, string? Failover = null);
+    ChatCompletionUsage? Usage, string? Provider, string? Failover = null, string? Notice = null);
 
 public sealed record ChatCompletionChoice(
     int Index,

@@ -14,6 +14,9 @@ public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, string? Mo
     : ITaskRequest
 {
     public static string TaskName => "conversational";
+
+    /// <summary>For the OpenAI API's streams: end with a usage chunk (stream_options.include_usage).</summary>
+    public bool IncludeUsage { get; init; }
 }
 
 /// <summary>A validated chat call as a backend receives it.</summary>
@@ -24,8 +27,9 @@ public sealed record ChatCall(string Model, IReadOnlyList<ChatMessage> Messages,
 /// <param name="ServedBy">On the first piece: the provider the router says answered (x-inference-provider), when known.</param>
 /// <param name="FinishReason">On the piece that ends the answer: why it ended, as the provider says it ("stop", "length", "tool_calls", "content_filter").</param>
 /// <param name="ToolCalls">Calls of the caller's tools the model made, each whole.</param>
+/// <param name="Notice">Something the reader must be told about this answer, in words (a local model left the oldest messages out to fit its context).</param>
 public sealed record ChatDelta(string Text, int? TokensIn = null, int? TokensOut = null, string? ServedBy = null, string? FinishReason = null,
-    IReadOnlyList<ChatFunctionCall>? ToolCalls = null);
+    IReadOnlyList<ChatFunctionCall>? ToolCalls = null, string? Notice = null);
 
 /// <summary>A model's call of one of the caller's tools.</summary>
 /// <param name="Arguments">The arguments as a JSON object in a string.</param>

@@ -43,6 +43,8 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options, IInf
             policy = suffix is "fastest" or "cheapest" ? ":" + suffix : null; // the caller's policy wins over the configured one
         }
         RefuseUnsupported(wire);
+        if (wire.StreamOptions is not null && wire.Stream != true)
+            throw Bad("\"stream_options\" is only allowed when \"stream\" is true.");
         var (tools, toolMode) = Tools(wire);
         var chatOptions = new ChatOptions
         {
@@ -58,7 +60,10 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options, IInf
             ToolMode = toolMode,
             AllowMultipleToolCalls = wire.ParallelToolCalls, // sent as parallel_tool_calls when there are tools
         };
-        return new ChatRequest(messages, model, provider, chatOptions, policy, TaskHttp.Failover(http));
+        return new ChatRequest(messages, model, provider, chatOptions, policy, TaskHttp.Failover(http))
+        {
+            IncludeUsage = wire.StreamOptions?.IncludeUsage == true,
+        };
     }
 
     /// <summary>Fields this server cannot honour are refused by name, never silently dropped.</summary>
@@ -187,41 +192,48 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options, IInf
 
     public override bool WantsStream(ChatCompletionRequest wire, HttpContext http) => wire.Stream == true;
 
-    /// <summary>OpenAI stream chunks; the last carries the finish reason and usage; then [DONE].</summary>
+    /// <summary>
+    /// OpenAI stream chunks; the last carries the finish reason; with stream_options.include_usage a
+    /// chunk with no choices and the usage follows, as OpenAI sends it; then [DONE].
+    /// </summary>
     public override IResult Stream(IAsyncEnumerable<InferenceUpdate<ChatDelta>> updates, ChatRequest request, CancellationToken ct)
     {
         var (id, created, model) = Identity(request);
         string? finishReason = null; // the provider's, from the piece that ended the answer
         var toolCalls = 0; // each call's index in the answer
-        var chunks = updates.Translate(
+        var chunks = updates.Translate<InferenceUpdate<ChatDelta>, string[]?>(
             update =>
             {
                 if (update.Partial?.FinishReason is { } reason)
                     finishReason = reason;
                 return update.Kind switch
                 {
-                    UpdateKind.Partial when update.Partial!.Text.Length > 0 || update.Partial.ToolCalls is not null =>
-                        Chunk(new ChatCompletionChoice(0, Delta: new ChatCompletionDelta(
+                    UpdateKind.Partial when update.Partial!.Text.Length > 0 || update.Partial.ToolCalls is not null || update.Partial.Notice is not null =>
+                        [Chunk([new ChatCompletionChoice(0, Delta: new ChatCompletionDelta(
                             update.Partial.Text.Length > 0 ? update.Partial.Text : null,
-                            update.Partial.ToolCalls?.Select(call => ToWire(call, toolCalls++)).ToList())), null),
-                    UpdateKind.Final => Chunk(new ChatCompletionChoice(0, Delta: new ChatCompletionDelta(), FinishReason: finishReason ?? "stop"), update.Provenance),
+                            update.Partial.ToolCalls?.Select(call => ToWire(call, toolCalls++)).ToList()))], null, update.Partial.Notice)],
+                    UpdateKind.Final => request.IncludeUsage
+                        ? [Chunk([FinalChoice()], update.Provenance), Chunk([], update.Provenance, usage: true)]
+                        : [Chunk([FinalChoice()], update.Provenance)],
                     _ => null,
                 };
             },
-            error => JsonSerializer.Serialize(ErrorBody(InferenceProblems.StatusCodeFor(error.Kind), error.Message), InferenceJsonContext.Default.OpenAIError),
+            error => [JsonSerializer.Serialize(ErrorBody(InferenceProblems.StatusCodeFor(error.Kind), error.Message), InferenceJsonContext.Default.OpenAIError)],
             ct);
         return TypedResults.ServerSentEvents(WithDone(chunks));
 
-        string Chunk(ChatCompletionChoice choice, Provenance? provenance) => JsonSerializer.Serialize(
-            new ChatCompletion(id, "chat.completion.chunk", created, model, [choice], Usage(provenance), provenance?.Provider, provenance?.Failover),
+        ChatCompletionChoice FinalChoice() => new(0, Delta: new ChatCompletionDelta(), FinishReason: finishReason ?? "stop");
+
+        string Chunk(IReadOnlyList<ChatCompletionChoice> choices, Provenance? provenance, string? notice = null, bool usage = false) => JsonSerializer.Serialize(
+            new ChatCompletion(id, "chat.completion.chunk", created, model, choices, usage ? Usage(provenance) : null, provenance?.Provider, provenance?.Failover, notice),
             InferenceJsonContext.Default.ChatCompletion);
     }
 
-    private static async IAsyncEnumerable<string> WithDone(IAsyncEnumerable<string?> chunks)
+    private static async IAsyncEnumerable<string> WithDone(IAsyncEnumerable<string[]?> chunks)
     {
-        await foreach (var chunk in chunks)
+        await foreach (var group in chunks)
         {
-            if (chunk is not null)
+            foreach (var chunk in group ?? [])
                 yield return chunk;
         }
         yield return "[DONE]";
@@ -238,7 +250,8 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options, IInf
         var message = calls.Count == 0 ? new ChatCompletionMessage("assistant", new ChatContent(text))
             : new ChatCompletionMessage("assistant", text.Length == 0 ? null : new ChatContent(text), calls);
         return Results.Json(new ChatCompletion(id, "chat.completion", created, model,
-            [new ChatCompletionChoice(0, Message: message, FinishReason: FinishReason(items))], Usage(provenance), provenance?.Provider, provenance?.Failover),
+            [new ChatCompletionChoice(0, Message: message, FinishReason: FinishReason(items))], Usage(provenance), provenance?.Provider, provenance?.Failover,
+            items.FirstOrDefault(d => d.Notice is not null)?.Notice),
             InferenceJsonContext.Default.ChatCompletion);
     }
 

@@ -4,6 +4,7 @@ using WebDemo.Components.Layout;
 using WebDemo.Data;
 using WebDemo.Features.Chat.Conversations;
 using WebDemo.Hosting;
+using WebDemo.Inference.Onnx.Tasks.Chat;
 using WebDemo.Inference.Remote.Tasks.Chat;
 using WebDemo.Inference.Tasks;
 using WebDemo.Inference.Tasks.Chat;
@@ -15,7 +16,7 @@ internal static class ChatFeature
     /// <summary>Chat: the task with its cloud backends, its page with the conversations it keeps, and the app's OpenAI-compatible endpoints (chat completions, the model list).</summary>
     public static IServiceCollection AddChatFeature(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddCloudChat(configuration);
+        services.AddLocalChat(configuration).AddCloudChat(configuration);
         services.AddAppDatabase(configuration);
         services.AddOptions<ConversationOptions>().Bind(configuration.GetSection(ConversationOptions.Section))
             .Validate(o => o.MaxPerBrowser > 0 && o.MaxAgeDays > 0 && o.MaxKilobytes > 0,

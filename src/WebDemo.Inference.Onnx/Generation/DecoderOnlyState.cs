@@ -1,0 +1,277 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace WebDemo.Inference.Onnx.Generation;
+
+/// <summary>
+/// The ONNX graph of a decoder-only language model as transformers.js and Optimum export it
+/// (<c>onnx/model.onnx</c>): inputs <c>input_ids</c>, <c>attention_mask</c>, <c>position_ids</c>
+/// (when the graph has it) and <c>past_key_values.{layer}.key/value</c>; outputs <c>logits</c> and
+/// <c>present.{layer}.key/value</c>. The cache shape comes from the graph: <c>[rows, key/value heads,
+/// positions, head size]</c>, so grouped-query attention (fewer key/value heads than attention heads)
+/// needs nothing special. The session is shared by every request; each has its own <see cref="DecoderOnlyState"/>.
+/// </summary>
+internal sealed class DecoderOnlyGraph
+{
+    public DecoderOnlyGraph(InferenceSession session)
+    {
+        Session = session;
+        var inputs = session.InputMetadata;
+        if (!inputs.ContainsKey("input_ids") || !session.OutputMetadata.ContainsKey("logits"))
+            throw new InvalidOperationException("The ONNX graph is not a causal language model: it needs an input_ids input and a logits output.");
+        PastNames = inputs.Keys.Where(n => n.StartsWith("past_key_values.", StringComparison.Ordinal)).ToList();
+        if (PastNames.Count == 0)
+            throw new InvalidOperationException(
+                "The ONNX graph has no past_key_values inputs: export it with the key/value cache (Optimum's text-generation-with-past, transformers.js's model.onnx).");
+        StepOutputs = ["logits", .. PastNames.Select(n => "present." + n["past_key_values.".Length..])];
+        foreach (var present in StepOutputs.Skip(1))
+        {
+            if (!session.OutputMetadata.ContainsKey(present))
+                throw new InvalidOperationException($"The ONNX graph has no {present} output for its {PastNameOf(present)} input.");
+        }
+        TakesPositionIds = inputs.ContainsKey("position_ids");
+        TakesAttentionMask = inputs.ContainsKey("attention_mask");
+        var past = inputs[PastNames[0]];
+        CacheType = past.ElementDataType;
+        (KeyValueHeads, HeadSize) = (past.Dimensions[1], past.Dimensions[3]);
+        if (KeyValueHeads <= 0 || HeadSize <= 0)
+            throw new InvalidOperationException($"The ONNX graph's {PastNames[0]} has no fixed head count and size (dimensions {string.Join(", ", past.Dimensions)}).");
+    }
+
+    public InferenceSession Session { get; }
+
+    /// <summary>The past inputs' names in graph order.</summary>
+    public IReadOnlyList<string> PastNames { get; }
+
+    /// <summary>logits, then the present.* output of each past input, in the same order.</summary>
+    public IReadOnlyList<string> StepOutputs { get; }
+
+    public bool TakesPositionIds { get; }
+
+    public bool TakesAttentionMask { get; }
+
+    /// <summary>float32 for fp32 and most quantized exports; float16 for fp16 and q4f16.</summary>
+    public TensorElementType CacheType { get; }
+
+    public int KeyValueHeads { get; }
+
+    public int HeadSize { get; }
+
+    public static string PastNameOf(string presentName) => "past_key_values." + presentName["present.".Length..];
+}
+
+/// <summary>
+/// One request's run of a decoder-only model: the prompt runs once (with an empty cache), then each
+/// step feeds one new token per row and the cache, which grows by one position a step. A step's
+/// <c>present.*</c> outputs become the next step's <c>past_key_values.*</c> as they are, never copied
+/// (except when beam search reorders rows).
+/// <para>
+/// Without the cache (<c>useCache: false</c>, for verification and benchmarks), each step feeds the
+/// whole sequence with an empty cache: the same tokens, with work growing with the square of the length.
+/// </para>
+/// </summary>
+internal sealed class DecoderOnlyState : IDecoderState
+{
+    private readonly DecoderOnlyGraph _graph;
+    private readonly long[] _prompt;
+    private readonly bool _useCache;
+    private readonly RunOptions _runOptions = new();
+    private int _rows;
+    private float[] _logits = [];
+
+    // Each row's sequence so far (the prompt, then the new tokens).
+    private List<long>[] _sequences = [];
+    private int _cached; // positions the cache holds
+
+    private IDisposableReadOnlyCollection<OrtValue>? _stepOutputs;
+    private readonly List<OrtValue> _owned = []; // empty pasts and reordered copies
+    private readonly Dictionary<string, OrtValue> _past = new(StringComparer.Ordinal);
+
+    public DecoderOnlyState(DecoderOnlyGraph graph, IReadOnlyList<int> prompt, int vocabSize, bool useCache = true)
+    {
+        if (prompt.Count == 0)
+            throw new ArgumentException("A decoder-only model needs at least one prompt token.", nameof(prompt));
+        _graph = graph;
+        _prompt = prompt.Select(i => (long)i).ToArray();
+        _useCache = useCache;
+        VocabSize = vocabSize;
+    }
+
+    public int VocabSize { get; }
+
+    /// <summary>How long the prompt took to run (in Start): the time to the first token's logits.</summary>
+    public TimeSpan PromptTime { get; private set; }
+
+    public float[] Start(int rows)
+    {
+        _rows = rows;
+        _logits = new float[rows * VocabSize];
+        _sequences = Enumerable.Range(0, rows).Select(_ => new List<long>(_prompt)).ToArray();
+        var started = Stopwatch.GetTimestamp();
+        RunFromScratch();
+        PromptTime = Stopwatch.GetElapsedTime(started);
+        return _logits;
+    }
+
+    public float[] Next(ReadOnlySpan<int> tokens)
+    {
+        for (var row = 0; row < _rows; row++)
+            _sequences[row].Add(tokens[row]);
+        if (!_useCache)
+        {
+            RunFromScratch();
+            return _logits;
+        }
+        var ids = new long[_rows];
+        for (var row = 0; row < _rows; row++)
+            ids[row] = tokens[row];
+        RunStep(ids, newPositions: 1);
+        return _logits;
+    }
+
+    public void Reorder(ReadOnlySpan<int> sources)
+    {
+        var from = _sequences;
+        _sequences = new List<long>[_rows];
+        for (var row = 0; row < _rows; row++)
+            _sequences[row] = [.. from[sources[row]]];
+        if (!_useCache)
+            return;
+        var copies = new List<OrtValue>();
+        foreach (var name in _graph.PastNames)
+        {
+            var copy = KeyValueCache.CopyRows(_past[name], _rows, sources);
+            copies.Add(copy);
+            _past[name] = copy;
+        }
+        ReleaseStep();
+        _owned.AddRange(copies);
+    }
+
+    /// <summary>Every row's whole sequence with an empty cache: the prompt (first step), or every step without the cache.</summary>
+    private void RunFromScratch()
+    {
+        ReleaseStep();
+        _cached = 0;
+        foreach (var name in _graph.PastNames)
+            _past[name] = Own(EmptyPast());
+        var length = _sequences[0].Count;
+        var ids = new long[_rows * length];
+        for (var row = 0; row < _rows; row++)
+            _sequences[row].CopyTo(ids, row * length);
+        RunStep(ids, length);
+    }
+
+    /// <summary>Runs the graph on <paramref name="newPositions"/> new tokens per row after the cached ones; keeps the logits of the last position and the new cache.</summary>
+    private void RunStep(long[] ids, int newPositions)
+    {
+        var total = _cached + newPositions;
+        using var inputIds = OrtValue.CreateTensorValueFromMemory(ids, [_rows, newPositions]);
+        var names = new List<string> { "input_ids" };
+        var values = new List<OrtValue> { inputIds };
+        using var mask = _graph.TakesAttentionMask ? OrtValue.CreateTensorValueFromMemory(Filled(_rows * total, 1L), [_rows, total]) : null;
+        if (mask is not null)
+        {
+            names.Add("attention_mask");
+            values.Add(mask);
+        }
+        using var positions = _graph.TakesPositionIds ? OrtValue.CreateTensorValueFromMemory(PositionIds(newPositions), [_rows, newPositions]) : null;
+        if (positions is not null)
+        {
+            names.Add("position_ids");
+            values.Add(positions);
+        }
+        foreach (var name in _graph.PastNames)
+        {
+            names.Add(name);
+            values.Add(_past[name]);
+        }
+        var outputs = _graph.Session.Run(_runOptions, names, values, _graph.StepOutputs);
+        try
+        {
+            CopyLastLogits(outputs[0]);
+        }
+        catch
+        {
+            outputs.Dispose();
+            throw;
+        }
+        // This step's inputs (the previous cache) are not needed any more.
+        ReleaseStep();
+        _stepOutputs = outputs;
+        for (var i = 1; i < _graph.StepOutputs.Count; i++)
+            _past[DecoderOnlyGraph.PastNameOf(_graph.StepOutputs[i])] = outputs[i];
+        _cached = total;
+    }
+
+    private long[] PositionIds(int newPositions)
+    {
+        var ids = new long[_rows * newPositions];
+        for (var row = 0; row < _rows; row++)
+        {
+            for (var p = 0; p < newPositions; p++)
+                ids[row * newPositions + p] = _cached + p;
+        }
+        return ids;
+    }
+
+    /// <summary>logits is [rows, positions, vocab], float32 or float16: the last position of each row.</summary>
+    private void CopyLastLogits(OrtValue logits)
+    {
+        var info = logits.GetTensorTypeAndShape();
+        var positions = (int)info.Shape[1];
+        for (var row = 0; row < _rows; row++)
+        {
+            var start = (row * positions + positions - 1) * VocabSize;
+            var target = _logits.AsSpan(row * VocabSize, VocabSize);
+            if (info.ElementDataType == TensorElementType.Float16)
+            {
+                var half = logits.GetTensorDataAsSpan<Float16>().Slice(start, VocabSize);
+                for (var i = 0; i < VocabSize; i++)
+                    target[i] = (float)half[i];
+            }
+            else
+            {
+                logits.GetTensorDataAsSpan<float>().Slice(start, VocabSize).CopyTo(target);
+            }
+        }
+    }
+
+    private OrtValue EmptyPast()
+    {
+        long[] shape = [_rows, _graph.KeyValueHeads, 0, _graph.HeadSize];
+        return _graph.CacheType == TensorElementType.Float16
+            ? OrtValue.CreateTensorValueFromMemory(Array.Empty<Float16>(), shape)
+            : OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), shape);
+    }
+
+    private static long[] Filled(int count, long value)
+    {
+        var array = new long[count];
+        Array.Fill(array, value);
+        return array;
+    }
+
+    private OrtValue Own(OrtValue value)
+    {
+        _owned.Add(value);
+        return value;
+    }
+
+    private void ReleaseStep()
+    {
+        _stepOutputs?.Dispose();
+        _stepOutputs = null;
+        foreach (var value in _owned)
+            value.Dispose();
+        _owned.Clear();
+    }
+
+    public void Dispose()
+    {
+        ReleaseStep();
+        _past.Clear();
+        _runOptions.Dispose();
+    }
+}
