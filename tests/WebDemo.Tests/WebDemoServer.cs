@@ -48,6 +48,7 @@ public sealed class WebDemoServer : IAsyncLifetime
             .Hub(Hub.Url, Path.Combine(home, "hub"))
             .LocalModel(TestPaths.SentimentRepoId, preload: true)
             .LocalT5()
+            .LocalLlama()
             .Router(Router.Url)
             .Token(Token)
             .Set("TextClassification:MaxInputs", "8")

@@ -42,6 +42,7 @@ public sealed class OpenAICompatibleApiTests : IAsyncLifetime
     private KestrelApp Start(string? apiKey) => KestrelApp.Start(settings => settings
         .Router(_router.Url)
         .Token("hf_api_tests_token")
+        .LocalLlama()
         .Set("Chat:DefaultModel", RouterModel)
         .Set("OpenAICompatible:Servers:0:Name", "ollama")
         .Set("OpenAICompatible:Servers:0:BaseUrl", _server.Url + "/v1")
@@ -68,13 +69,13 @@ public sealed class OpenAICompatibleApiTests : IAsyncLifetime
 
         Assert.Equal("list", doc.RootElement.GetProperty("object").GetString());
         var models = doc.RootElement.GetProperty("data").EnumerateArray().ToList();
-        Assert.Equal([RouterModel, ServerModel], models.Select(m => m.GetProperty("id").GetString()));
+        Assert.Equal([TestPaths.LlamaRepoId, RouterModel, ServerModel], models.Select(m => m.GetProperty("id").GetString()));
         Assert.All(models, m =>
         {
             Assert.Equal("model", m.GetProperty("object").GetString());
             Assert.True(m.GetProperty("created").GetInt64() > 1_700_000_000);
-            Assert.Equal("webdemo", m.GetProperty("owned_by").GetString());
         });
+        Assert.Equal(["local", "webdemo", "webdemo"], models.Select(m => m.GetProperty("owned_by").GetString()));
     }
 
     [Fact]
@@ -112,7 +113,7 @@ public sealed class OpenAICompatibleApiTests : IAsyncLifetime
         var models = (await new OpenAIModelClient(new ApiKeyCredential(ApiKey), options).GetModelsAsync()).Value;
         var refused = await Assert.ThrowsAsync<ClientResultException>(() => new OpenAIModelClient(new ApiKeyCredential("wrong"), options).GetModelsAsync());
 
-        Assert.Equal([RouterModel, ServerModel], models.Select(m => m.Id));
+        Assert.Equal([TestPaths.LlamaRepoId, RouterModel, ServerModel], models.Select(m => m.Id));
         Assert.Equal(401, refused.Status);
     }
 
@@ -124,7 +125,7 @@ public sealed class OpenAICompatibleApiTests : IAsyncLifetime
         using var doc = await NodeClient.RunAsync("openai-models-client.mjs", "openai", app.BaseUrl + "/v1", ApiKey);
 
         var models = doc.RootElement.GetProperty("models").EnumerateArray().ToList();
-        Assert.Equal([RouterModel, ServerModel], models.Select(m => m.GetProperty("id").GetString()));
+        Assert.Equal([TestPaths.LlamaRepoId, RouterModel, ServerModel], models.Select(m => m.GetProperty("id").GetString()));
         Assert.All(models, m => Assert.Equal("model", m.GetProperty("object").GetString()));
         Assert.Equal(401, doc.RootElement.GetProperty("wrongKeyStatus").GetInt32());
         Assert.Contains("API key", doc.RootElement.GetProperty("wrongKeyMessage").GetString());
