@@ -35,8 +35,14 @@ internal sealed class ChatSession(IInferenceTask<ChatRequest, ChatDelta> chat, C
     /// <summary>The text of the answer so far.</summary>
     public string AnswerText => string.Concat(Answer.Items.Select(d => d.Text));
 
-    /// <summary>Set when the last request left the conversation's oldest messages out, in words.</summary>
-    public string? TrimNotice { get; private set; }
+    /// <summary>
+    /// Set when the last request left the conversation's oldest messages out, in words: the page's
+    /// own limits (messages, characters), or a local model's context (its answer's notice).
+    /// </summary>
+    public string? TrimNotice => string.Join(" ", new[] { _windowNotice, Answer.Items.FirstOrDefault(d => d.Notice is not null)?.Notice }
+        .Where(n => n is not null)) is { Length: > 0 } notice ? notice : null;
+
+    private string? _windowNotice;
 
     /// <summary>The last message is the user's, unanswered (an error, or stopped before any text): it can be sent again.</summary>
     public bool CanRegenerate => !Running && _messages.Count > 0;
@@ -48,7 +54,7 @@ internal sealed class ChatSession(IInferenceTask<ChatRequest, ChatDelta> chat, C
         Settings = content.Settings;
         _messages.Clear();
         _messages.AddRange(content.Messages);
-        TrimNotice = null;
+        _windowNotice = null;
         Answer.Clear();
     }
 
@@ -92,14 +98,14 @@ internal sealed class ChatSession(IInferenceTask<ChatRequest, ChatDelta> chat, C
             return;
         Id = ConversationStore.NewId();
         _messages.Clear();
-        TrimNotice = null;
+        _windowNotice = null;
         Answer.Clear();
     }
 
     private async Task AnswerAsync(ChatRoute route, Action changed, PageAdmission? admission)
     {
         var (sent, left) = Window();
-        TrimNotice = left == 0 ? null
+        _windowNotice = left == 0 ? null
             : $"This conversation is longer than the model is sent at once: the first {left} message{(left == 1 ? " was" : "s were")} left out of this answer.";
         var request = new ChatRequest(sent, route.Model, route.Provider, Options(), Failover: route.Failover);
         await Answer.RunAsync(ct => chat.RunAsync(request, ct), changed,
