@@ -22,7 +22,9 @@ public class ProviderPickerTests(PublishedApp app)
         await page.Locator("[data-testid=provider]").ClickAsync();
 
         var items = page.Locator(".mud-popover-open .mud-list-item");
-        await Assertions.Expect(items).ToHaveTextAsync(["Local", "auto", "hf-inference", "prov-b"]);
+        await Assertions.Expect(items.Locator("[data-testid=provider-name]")).ToHaveTextAsync(["Local", "auto", "hf-inference", "prov-b"]);
+        await Assertions.Expect(items.Locator("[data-testid=provider-backend]"))
+            .ToHaveTextAsync(["this machine", "Hugging Face router", "Inference Provider", "Inference Provider"]);
     }
 
     [Fact]

@@ -43,6 +43,9 @@ public interface IInferenceTask
 
     /// <summary>The live cloud providers of a model (the task's cloud default when null), for a picker; empty when the cloud cannot be used.</summary>
     Task<IReadOnlyList<string>> CloudProvidersAsync(string? model, CancellationToken cancellationToken);
+
+    /// <summary>Whether a cloud provider is one of the operator's OpenAI-compatible servers rather than a Hugging Face Inference Provider (for the picker's groups).</summary>
+    bool IsOperatorServer(string provider) => false;
 }
 
 /// <summary>

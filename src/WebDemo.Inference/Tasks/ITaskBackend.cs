@@ -45,6 +45,9 @@ public interface ICloudTaskBackends<in TCall, TItem>
     /// <summary>Whether a request may name this provider (a typo is refused in words, not sent with the token).</summary>
     bool IsKnownProvider(string provider);
 
+    /// <summary>Whether the provider is one of the operator's OpenAI-compatible servers rather than a Hugging Face Inference Provider.</summary>
+    bool IsOperatorServer(string provider) => false;
+
     /// <summary>The backend that asks <paramref name="provider"/> for <paramref name="model"/>.</summary>
     ITaskBackend<TCall, TItem> Create(CloudProvider provider, string model);
 

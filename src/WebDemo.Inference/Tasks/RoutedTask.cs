@@ -51,6 +51,8 @@ internal abstract class RoutedTask<TRequest, TCall, TItem>(
     /// <summary>The provider the router says served an item (x-inference-provider), when it says.</summary>
     protected virtual string? ServedBy(TItem item) => null;
 
+    public bool IsOperatorServer(string provider) => cloud?.IsOperatorServer(provider) == true;
+
     public async Task<IReadOnlyList<string>> CloudProvidersAsync(string? model, CancellationToken cancellationToken)
     {
         if (cloud is null || cloud.UnavailableReason is not null || (model ?? CloudModels.FirstOrDefault()) is not { } asked)

@@ -39,6 +39,8 @@ internal sealed class ChatBackends(CloudChat router, OpenAICompatibleServers ser
 
     public bool IsKnownProvider(string provider) => servers.Find(provider) is not null || router.IsKnownProvider(provider);
 
+    public bool IsOperatorServer(string provider) => servers.Find(provider) is not null;
+
     public ITaskBackend<ChatCall, ChatDelta> Create(CloudProvider provider, string model)
     {
         if (servers.Find(provider.Name) is { } server)
