@@ -135,6 +135,8 @@ public class ChatPageTests(PublishedApp app)
         var listed = page.Locator("[data-testid=conversation]", new() { HasText = marker });
         await Assertions.Expect(listed).ToHaveCountAsync(1);
         await Assertions.Expect(listed.Locator("[data-testid=conversation-title]")).ToContainTextAsync(FakeRouter.RepeatAfterMe.Trim());
+        // The list cuts a long title short: the whole of it shows on hover.
+        await Assertions.Expect(listed.Locator("[data-testid=conversation-title]")).ToHaveAttributeAsync("title", FakeRouter.RepeatAfterMe + "remember " + marker);
 
         await listed.Locator("[data-testid=conversation-title]").ClickAsync();
 
@@ -204,11 +206,17 @@ public class ChatPageTests(PublishedApp app)
         Assert.Empty(handlers);
         var hrefs = await markdown.EvaluateAsync<string[]>(
             "root => [...root.querySelectorAll('[href], [src], [action], [formaction]')].map(e => e.getAttribute('href') ?? e.getAttribute('src') ?? e.getAttribute('action') ?? e.getAttribute('formaction'))");
+        // A link whose address was removed leads nowhere, and does not look like a link.
+        var deadLinks = await markdown.EvaluateAsync<string[]>(
+            "root => [...root.querySelectorAll('a:not([href])')].map(a => a.textContent + ': ' + getComputedStyle(a).textDecorationLine)");
+        Assert.NotEmpty(deadLinks); // "x", "d", "j", "e"
+        Assert.All(deadLinks, link => Assert.EndsWith(": none", link, StringComparison.Ordinal));
         Assert.DoesNotContain(hrefs, h => h.Trim().StartsWith("javascript:", StringComparison.OrdinalIgnoreCase) || h.Trim().StartsWith("data:", StringComparison.OrdinalIgnoreCase));
         // The user's own message is the text it is, with no element made of it.
         var user = page.Locator("[data-testid=message][data-role=user] [data-testid=message-text]").Last;
         Assert.Equal(FakeRouter.RepeatAfterMe + text, (await user.InnerTextAsync()).ReplaceLineEndings("\n"));
         Assert.Equal(0, await user.Locator("*").CountAsync());
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)"); // hovering scrolled: the fixed app bar would land mid-picture
         await page.ScreenshotAsync(new() { Path = Path.Combine(PublishedApp.ScreenshotDir, "chat-xss-echo.png"), FullPage = true });
 
         // Opened again from the store, it is as harmless.
