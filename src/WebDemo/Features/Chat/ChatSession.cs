@@ -113,7 +113,7 @@ internal sealed class ChatSession(IInferenceTask<ChatRequest, ChatDelta> chat, C
     /// <summary>
     /// The system prompt and the latest messages that fit the chat limits (messages, characters),
     /// starting at a user message; and how many older ones were left out. The last message is
-    /// always sent (there is one: it was just added), so that one too long alone is refused in words.
+    /// always sent, so that one too long alone is refused in words.
     /// </summary>
     internal (List<ChatMessage> Sent, int LeftOut) Window()
     {
@@ -122,8 +122,8 @@ internal sealed class ChatSession(IInferenceTask<ChatRequest, ChatDelta> chat, C
         var budgetCharacters = limits.MaxCharacters - (system?.Text.Length ?? 0);
         // The latest message is always sent, even alone over the limits: left out, the request would
         // hold nothing of the user's, and the task's error would not say what is too long.
-        var first = _messages.Count - 1;
-        var characters = _messages[first].Text.Length;
+        var first = Math.Max(0, _messages.Count - 1);
+        var characters = _messages.Count == 0 ? 0 : _messages[first].Text.Length;
         while (first > 0 && _messages.Count - first < budgetMessages && characters + _messages[first - 1].Text.Length <= budgetCharacters)
             characters += _messages[--first].Text.Length;
         while (first < _messages.Count - 1 && _messages[first].Role != "user")

@@ -293,6 +293,19 @@ public sealed class ChatSessionTests : IDisposable
     }
 
     [Fact]
+    public async Task Regenerating_a_conversation_of_one_answer_sends_nothing_of_it_and_the_task_says_why()
+    {
+        var session = Session();
+        session.Load(ConversationStore.NewId(), new ConversationContent("", new ChatSettings(), [new ConversationMessage("assistant", "an answer to nothing")]));
+        _chat.Refuses(new InferenceException(InferenceErrorKind.InvalidInput, "Send at least one message."));
+
+        await session.RegenerateAsync(Route, () => { });
+
+        Assert.Empty(session.Messages);
+        Assert.Equal("Send at least one message.", session.Answer.Error);
+    }
+
+    [Fact]
     public async Task Loading_a_stored_conversation_shows_it_and_continues_it()
     {
         var session = Session();
