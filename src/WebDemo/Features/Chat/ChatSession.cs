@@ -118,15 +118,18 @@ internal sealed class ChatSession(IInferenceTask<ChatRequest, ChatDelta> chat, C
 
     /// <summary>
     /// The system prompt and the latest messages that fit the chat limits (messages, characters),
-    /// starting at a user message; and how many older ones were left out.
+    /// starting at a user message; and how many older ones were left out. The last message is
+    /// always sent, so that one too long alone is refused in words.
     /// </summary>
     internal (List<ChatMessage> Sent, int LeftOut) Window()
     {
         var system = string.IsNullOrWhiteSpace(SystemPrompt) ? null : new ChatMessage(ChatRole.System, SystemPrompt);
         var budgetMessages = limits.MaxMessages - (system is null ? 0 : 1);
         var budgetCharacters = limits.MaxCharacters - (system?.Text.Length ?? 0);
-        var first = _messages.Count;
-        var characters = 0;
+        // The latest message is always sent, even alone over the limits: left out, the request would
+        // hold nothing of the user's, and the task's error would not say what is too long.
+        var first = Math.Max(0, _messages.Count - 1);
+        var characters = _messages.Count == 0 ? 0 : _messages[first].Text.Length;
         while (first > 0 && _messages.Count - first < budgetMessages && characters + _messages[first - 1].Text.Length <= budgetCharacters)
             characters += _messages[--first].Text.Length;
         while (first < _messages.Count - 1 && _messages[first].Role != "user")

@@ -33,7 +33,7 @@ internal sealed class ConversationStore(
     /// <summary>The browser's conversations, most recently used first.</summary>
     public Task<IReadOnlyList<ConversationSummary>> ListAsync(string browserId, CancellationToken ct = default) =>
         UseAsync<IReadOnlyList<ConversationSummary>>(async db => await db.Conversations.AsNoTracking()
-            .Where(c => c.BrowserId == browserId)
+            .Where(c => c.BrowserId == browserId && c.UpdatedAt >= OldestKept)
             .OrderByDescending(c => c.UpdatedAt)
             .Select(c => new ConversationSummary(c.Id, c.Title, c.UpdatedAt))
             .ToListAsync(ct), ct);
@@ -42,7 +42,7 @@ internal sealed class ConversationStore(
     public Task<ConversationContent?> GetAsync(string browserId, string id, CancellationToken ct = default) =>
         UseAsync(async db =>
         {
-            var stored = await db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id && c.BrowserId == browserId, ct);
+            var stored = await db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id && c.BrowserId == browserId && c.UpdatedAt >= OldestKept, ct);
             return stored is null ? null : JsonSerializer.Deserialize<ConversationContent>(stored.Content, StoredJson);
         }, ct);
 
@@ -54,9 +54,9 @@ internal sealed class ConversationStore(
     {
         var json = ValidText(JsonSerializer.Serialize(content, StoredJson));
         var bytes = Encoding.UTF8.GetByteCount(json);
-        if (bytes > options.Value.MaxBytes)
+        if (bytes > options.Value.MaxBytes) // rounded up: a size just over the cap must not read as the cap
             throw new ConversationRejectedException(
-                $"This conversation is too long to keep ({bytes / 1024.0:N0} KiB; at most {options.Value.MaxKilobytes:N0} KiB): it is shown but not saved. Start a new one.");
+                $"This conversation is too long to keep ({Math.Ceiling(bytes / 1024.0):N0} KiB; at most {options.Value.MaxKilobytes:N0} KiB): it is shown but not saved. Start a new one.");
         var now = time.GetUtcNow().UtcDateTime;
         await UseAsync(async db =>
         {
@@ -84,10 +84,16 @@ internal sealed class ConversationStore(
     public Task<bool> DeleteAsync(string browserId, string id, CancellationToken ct = default) =>
         UseAsync(async db => await db.Conversations.Where(c => c.Id == id && c.BrowserId == browserId).ExecuteDeleteAsync(ct) > 0, ct);
 
+    /// <summary>
+    /// Conversations last used before this are past the age cap: deleted at the next save (anyone's),
+    /// and neither listed nor opened until then.
+    /// </summary>
+    private DateTime OldestKept => time.GetUtcNow().UtcDateTime - TimeSpan.FromDays(options.Value.MaxAgeDays);
+
     /// <summary>Deletes what is past the caps: conversations untouched too long (any browser's), then this browser's beyond the count.</summary>
     private async Task PruneAsync(AppDatabase db, string browserId, CancellationToken ct)
     {
-        var oldestKept = time.GetUtcNow().UtcDateTime - TimeSpan.FromDays(options.Value.MaxAgeDays);
+        var oldestKept = OldestKept;
         await db.Conversations.Where(c => c.UpdatedAt < oldestKept).ExecuteDeleteAsync(ct);
         var surplus = await db.Conversations.Where(c => c.BrowserId == browserId)
             .OrderByDescending(c => c.UpdatedAt).Skip(options.Value.MaxPerBrowser).Select(c => c.Id).ToListAsync(ct);
