@@ -12,6 +12,16 @@ public class ChatPageTests(PublishedApp app)
     /// <summary>A MudTextField's textarea: MudBlazor puts the test id on the textarea itself.</summary>
     private static ILocator TextArea(IPage page, string testId) => page.Locator($":is(textarea[data-testid={testId}], [data-testid={testId}] textarea)");
 
+    /// <summary>The chat page with "auto" chosen: the fake router answers (the page starts on the local model).</summary>
+    private async Task<IPage> OpenCloudChatAsync()
+    {
+        var page = await app.OpenAsync("/chat");
+        await page.Locator("[data-testid=provider]").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Hugging Face router" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=model]")).ToHaveTextAsync(PublishedApp.ChatModel);
+        return page;
+    }
+
     private static async Task SendAsync(IPage page, string text)
     {
         await TextArea(page, "chat-input").FillAsync(text);
@@ -21,7 +31,7 @@ public class ChatPageTests(PublishedApp app)
     [Fact]
     public async Task A_message_is_answered_as_markdown_with_its_provenance_and_the_conversation_is_there_after_a_reload()
     {
-        var page = await app.OpenAsync("/chat");
+        var page = await OpenCloudChatAsync();
 
         await SendAsync(page, FakeRouter.RepeatAfterMe + "Here is **bold**, a [link](https://huggingface.co) and code:\n\n```python\nprint('hi')\n```\n\n- one\n- two");
 
@@ -45,7 +55,7 @@ public class ChatPageTests(PublishedApp app)
     [Fact]
     public async Task Stop_keeps_the_answer_so_far_and_Regenerate_writes_it_again()
     {
-        var page = await app.OpenAsync("/chat");
+        var page = await OpenCloudChatAsync();
         app.Router.Enqueue("auto", new Fault.StallAfter(2, TimeSpan.FromSeconds(12)));
 
         await SendAsync(page, "Say hello");
@@ -65,7 +75,7 @@ public class ChatPageTests(PublishedApp app)
     [Fact]
     public async Task Editing_a_user_message_sends_it_again_and_forgets_what_came_after()
     {
-        var page = await app.OpenAsync("/chat");
+        var page = await OpenCloudChatAsync();
         await SendAsync(page, FakeRouter.RepeatAfterMe + "first answer");
         await Assertions.Expect(Answers(page).Last).ToContainTextAsync("first answer", new() { Timeout = 30_000 });
 
@@ -81,7 +91,7 @@ public class ChatPageTests(PublishedApp app)
     [Fact]
     public async Task An_answer_full_of_xss_payloads_runs_nothing_and_calls_no_one()
     {
-        var page = await app.OpenAsync("/chat");
+        var page = await OpenCloudChatAsync();
         var dialogs = 0;
         page.Dialog += (_, dialog) =>
         {
@@ -121,7 +131,7 @@ public class ChatPageTests(PublishedApp app)
     [Fact]
     public async Task After_a_reload_the_conversation_is_in_the_list_and_opens_with_its_messages()
     {
-        var page = await app.OpenAsync("/chat");
+        var page = await OpenCloudChatAsync();
         var marker = "reload-" + Guid.NewGuid().ToString("N")[..8];
         await SendAsync(page, FakeRouter.RepeatAfterMe + "remember " + marker);
         await Assertions.Expect(Answers(page).Last).ToContainTextAsync("remember " + marker, new() { Timeout = 30_000 });
@@ -153,7 +163,7 @@ public class ChatPageTests(PublishedApp app)
     public async Task A_user_message_of_xss_payloads_echoed_back_runs_nothing_loads_nothing_and_is_shown_as_text()
     {
         const string Beacon = "beacon.invalid";
-        var page = await app.OpenAsync("/chat");
+        var page = await OpenCloudChatAsync();
         var dialogs = new List<string>();
         page.Dialog += (_, dialog) =>
         {
@@ -232,7 +242,7 @@ public class ChatPageTests(PublishedApp app)
     [Fact]
     public async Task The_largest_message_the_page_allows_is_answered_without_dropping_the_connection()
     {
-        var page = await app.OpenAsync("/chat");
+        var page = await OpenCloudChatAsync();
         await page.EvaluateAsync(@"() => {
             window.__reconnect = [];
             const modal = document.getElementById('components-reconnect-modal');
