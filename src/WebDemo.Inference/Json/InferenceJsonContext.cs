@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using WebDemo.Inference.Tasks.Chat;
 using WebDemo.Inference.Tasks.Generation;
 using WebDemo.Inference.Tasks.TextClassification;
+using WebDemo.Inference.Tasks.TextToImage;
 
 namespace WebDemo.Inference.Json;
 
@@ -19,6 +20,7 @@ namespace WebDemo.Inference.Json;
 [JsonSerializable(typeof(IReadOnlyList<IReadOnlyList<LabelScore>>))]
 [JsonSerializable(typeof(IReadOnlyList<LabelScore>))]
 [JsonSerializable(typeof(TextToTextInput))]
+[JsonSerializable(typeof(TextToImageInput))]
 [JsonSerializable(typeof(IReadOnlyList<SummaryAnswer>))]
 [JsonSerializable(typeof(IReadOnlyList<TranslationAnswer>))]
 [JsonSerializable(typeof(ChatCompletionRequest))]

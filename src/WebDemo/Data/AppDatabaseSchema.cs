@@ -6,6 +6,13 @@ namespace WebDemo.Data;
 /// <summary>The database is not there to be used (the data folder is not writable, the file is damaged), in words.</summary>
 public sealed class DataUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
+/// <summary>Text as the database can keep it.</summary>
+internal static class StoredText
+{
+    /// <summary>A lone surrogate (half of an emoji, cut) cannot be stored as UTF-8: it becomes U+FFFD, as a browser shows it.</summary>
+    public static string Valid(string text) => System.Text.Encoding.UTF8.GetString(System.Text.Encoding.UTF8.GetBytes(text));
+}
+
 /// <summary>
 /// Creates the data folder and brings the database to the latest migration: at start, and again on
 /// first use if that failed (a folder made writable later, say). While it cannot, the features that
@@ -43,6 +50,24 @@ internal sealed class AppDatabaseSchema(IDbContextFactory<AppDatabase> databases
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on a fresh context once the schema is current; a database or file
+    /// error comes out as <see cref="DataUnavailableException"/>, in words.
+    /// </summary>
+    public async Task<T> UseAsync<T>(Func<AppDatabase, Task<T>> work, CancellationToken ct)
+    {
+        await EnsureAsync(ct);
+        try
+        {
+            await using var db = await databases.CreateDbContextAsync(ct);
+            return await work(db);
+        }
+        catch (Exception ex) when (ex is DbException or DbUpdateException or IOException or UnauthorizedAccessException)
+        {
+            throw Unavailable(ex);
         }
     }
 

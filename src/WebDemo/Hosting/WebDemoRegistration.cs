@@ -4,6 +4,7 @@ using WebDemo.Features.Summarization;
 using WebDemo.Features.Translation;
 using WebDemo.Features.Flagging;
 using WebDemo.Features.TextClassification;
+using WebDemo.Features.TextToImage;
 using WebDemo.Hubs;
 
 namespace WebDemo.Hosting;
@@ -35,6 +36,7 @@ public static class WebDemoRegistration
         services.AddSummarizationFeature(configuration);
         services.AddTranslationFeature(configuration);
         services.AddChatFeature(configuration);
+        services.AddTextToImageFeature(configuration);
         services.AddFlaggingFeature(configuration);
         return services;
     }

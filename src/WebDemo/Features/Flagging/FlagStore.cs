@@ -44,7 +44,7 @@ internal sealed class FlagStore(
     /// </summary>
     public async Task<Flag> AddAsync(FlagSubmission submission, CancellationToken ct = default)
     {
-        var comment = ValidText(submission.Comment);
+        var comment = StoredText.Valid(submission.Comment);
         if (comment.Length > _options.MaxCommentCharacters)
             throw new FlagRejectedException($"The comment is {comment.Length:N0} characters long; at most {_options.MaxCommentCharacters:N0} are kept.");
         var flag = new Flag
@@ -149,6 +149,4 @@ internal sealed class FlagStore(
             await db.Flags.Where(f => f.Id <= dropped).ExecuteDeleteAsync(ct);
     }
 
-    /// <summary>A lone surrogate (half of an emoji, cut) cannot be stored as UTF-8: it becomes U+FFFD, as a browser shows it.</summary>
-    private static string ValidText(string text) => Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text));
 }

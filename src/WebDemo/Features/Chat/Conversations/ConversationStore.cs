@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -18,7 +17,7 @@ public sealed class ConversationRejectedException(string message) : Exception(me
 /// each save deletes what is past the age and count caps, least recently used first.
 /// </summary>
 internal sealed class ConversationStore(
-    IDbContextFactory<AppDatabase> databases, AppDatabaseSchema schema, IOptions<ConversationOptions> options, TimeProvider time)
+    AppDatabaseSchema schema, IOptions<ConversationOptions> options, TimeProvider time)
 {
     public const int MaxTitleCharacters = 80;
 
@@ -52,7 +51,7 @@ internal sealed class ConversationStore(
     /// </summary>
     public async Task SaveAsync(string browserId, string id, ConversationContent content, CancellationToken ct = default)
     {
-        var json = ValidText(JsonSerializer.Serialize(content, StoredJson));
+        var json = StoredText.Valid(JsonSerializer.Serialize(content, StoredJson));
         var bytes = Encoding.UTF8.GetByteCount(json);
         if (bytes > options.Value.MaxBytes) // rounded up: a size just over the cap must not read as the cap
             throw new ConversationRejectedException(
@@ -79,7 +78,7 @@ internal sealed class ConversationStore(
 
     public Task<bool> RenameAsync(string browserId, string id, string title, CancellationToken ct = default) =>
         UseAsync(async db => await db.Conversations.Where(c => c.Id == id && c.BrowserId == browserId)
-            .ExecuteUpdateAsync(set => set.SetProperty(c => c.Title, Clip(ValidText(title.Trim()))), ct) > 0, ct);
+            .ExecuteUpdateAsync(set => set.SetProperty(c => c.Title, Clip(StoredText.Valid(title.Trim()))), ct) > 0, ct);
 
     public Task<bool> DeleteAsync(string browserId, string id, CancellationToken ct = default) =>
         UseAsync(async db => await db.Conversations.Where(c => c.Id == id && c.BrowserId == browserId).ExecuteDeleteAsync(ct) > 0, ct);
@@ -101,19 +100,7 @@ internal sealed class ConversationStore(
             await db.Conversations.Where(c => surplus.Contains(c.Id)).ExecuteDeleteAsync(ct);
     }
 
-    private async Task<T> UseAsync<T>(Func<AppDatabase, Task<T>> work, CancellationToken ct)
-    {
-        await schema.EnsureAsync(ct);
-        try
-        {
-            await using var db = await databases.CreateDbContextAsync(ct);
-            return await work(db);
-        }
-        catch (Exception ex) when (ex is DbException or DbUpdateException or IOException or UnauthorizedAccessException)
-        {
-            throw schema.Unavailable(ex);
-        }
-    }
+    private Task<T> UseAsync<T>(Func<AppDatabase, Task<T>> work, CancellationToken ct) => schema.UseAsync(work, ct);
 
     private static string TitleOf(ConversationContent content) =>
         content.Messages.FirstOrDefault(m => m.Role == "user")?.Text is { Length: > 0 } first
@@ -121,7 +108,4 @@ internal sealed class ConversationStore(
             : "New conversation";
 
     private static string Clip(string title) => title.Length <= MaxTitleCharacters ? title : title[..(MaxTitleCharacters - 1)] + "…";
-
-    /// <summary>A lone surrogate cannot be stored as UTF-8: it becomes U+FFFD, as a browser shows it.</summary>
-    private static string ValidText(string text) => Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text));
 }
