@@ -678,12 +678,14 @@ class UNetWrapper(nn.Module):
         return self.m(sample, timestep, encoder_hidden_states)
 
 
-def export(module, args, path, input_names, output_names, dynamic_axes, doc, fp16=False):
+def export(module, args, path, input_names, output_names, dynamic_axes, doc):
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with torch.no_grad():
-        torch.onnx.export(module, args, path, input_names=input_names, output_names=output_names,
-                          dynamic_axes=dynamic_axes, opset_version=OPSET, do_constant_folding=True)
-    model = onnx.load(path)
+    with tempfile.TemporaryDirectory() as tmp:  # torch writes a > 2 GB model as one file per tensor
+        with torch.no_grad():
+            torch.onnx.export(module, args, os.path.join(tmp, "model.onnx"), input_names=input_names,
+                              output_names=output_names, dynamic_axes=dynamic_axes, opset_version=OPSET,
+                              do_constant_folding=True)
+        model = onnx.load(os.path.join(tmp, "model.onnx"))
     g = model.graph
     rename = {t.name: t.name[2:] for t in g.initializer if t.name.startswith("m.")}
     for t in g.initializer:
@@ -692,11 +694,45 @@ def export(module, args, path, input_names, output_names, dynamic_axes, doc, fp1
         n.input[:] = [rename.get(i, i) for i in n.input]
     model.producer_name, model.producer_version = "webdemo make_model.py", "1"
     model.doc_string = doc
-    if model.ByteSize() < 2_000_000_000:
+    save(model, path)
+    return model
+
+
+def save(model, path):
+    if sum(t.ByteSize() for t in model.graph.initializer) < 1_800_000_000:
         onnx.checker.check_model(model)
         onnx.save(model, path)
-    else:  # an SD 1.5-sized UNet: weights beside the graph, as Optimum writes large models
-        onnx.save(model, path, save_as_external_data=True, all_tensors_to_one_file=True, location="model.onnx_data")
+    else:  # an SD 1.5-sized UNet: the weights in one file beside the graph, as Optimum writes large models
+        onnx.save(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                  location="model.onnx_data", size_threshold=1024)
+        onnx.checker.check_model(path)
+
+
+def to_fp16(model):
+    """The whole graph in float16 (inputs, outputs, weights, constants, casts), as an fp16 export
+    computes: for benchmarks only (torch 1.13 cannot trace fp16 convolutions on the CPU)."""
+    from onnx import TensorProto, numpy_helper
+    FL, HF = TensorProto.FLOAT, TensorProto.FLOAT16
+
+    def conv(t):
+        if t.data_type == FL:
+            h = numpy_helper.from_array(numpy_helper.to_array(t).astype(np.float16), t.name)
+            t.CopyFrom(h)
+    g = model.graph
+    keep = {i for n in g.node if n.op_type == "Resize" for i in n.input[1:3]}  # roi, scales stay float32
+    for t in g.initializer:
+        if t.name not in keep:
+            conv(t)
+    for v in list(g.input) + list(g.output):
+        if v.type.tensor_type.elem_type == FL:
+            v.type.tensor_type.elem_type = HF
+    for n in g.node:
+        for at in n.attribute:
+            if at.type == onnx.AttributeProto.TENSOR and not set(n.output) & keep:
+                conv(at.t)
+            if n.op_type == "Cast" and at.name == "to" and at.i == FL:
+                at.i = HF
+    del g.value_info[:]
     return model
 
 
@@ -709,17 +745,18 @@ def export_text_encoder(te, out):
            "Random-weight CLIPTextModel (webdemo test fixture)")
 
 
-def export_unet(un, out, legacy_timestep=False, dtype=torch.float32):
+def export_unet(un, out, legacy_timestep=False):
     c = un.c
-    s = torch.zeros(2, 4, 8, 6, dtype=dtype)
-    t = torch.tensor([981, 981], dtype=torch.int64) if legacy_timestep else torch.tensor(981.0, dtype=dtype)
-    ehs = torch.zeros(2, 7, c.cross_attention_dim, dtype=dtype)
+    n_up = len(c.block_out_channels) - 1  # the latent must divide by 2 ** n_up (64 px per 8 latents in SD 1.5)
+    s = torch.zeros(2, 4, 8, 6) if n_up <= 1 else torch.zeros(2, 4, 2 ** n_up, 2 ** n_up * 2)
+    t = torch.tensor([981, 981], dtype=torch.int64) if legacy_timestep else torch.tensor(981.0)
+    ehs = torch.zeros(2, 7, c.cross_attention_dim)
     axes = {"sample": {0: "batch_size", 2: "height", 3: "width"},
             "encoder_hidden_states": {0: "batch_size", 1: "sequence_length"},
             "out_sample": {0: "batch_size", 2: "height", 3: "width"}}
     if legacy_timestep:
         axes["timestep"] = {0: "steps"}
-    return export(UNetWrapper(un).to(dtype), (s, t, ehs), os.path.join(out, "unet", "model.onnx"),
+    return export(UNetWrapper(un), (s, t, ehs), os.path.join(out, "unet", "model.onnx"),
                   ["sample", "timestep", "encoder_hidden_states"], ["out_sample"], axes,
                   "Random-weight UNet2DConditionModel (webdemo test fixture)")
 
@@ -905,12 +942,13 @@ def build_unet_only(a):
     print(f"UNet: {n / 1e6:.1f} M parameters")
     os.makedirs(os.path.join(a.out, "unet"), exist_ok=True)
     write_json(os.path.join(a.out, "unet", "config.json"), unet_config_json(uc))
-    export_unet(un, a.out, a.legacy_timestep)
+    model = export_unet(un, a.out, a.legacy_timestep)
+    del un
     if a.fp16:
         out16 = a.out.rstrip("/") + "-fp16"
         os.makedirs(os.path.join(out16, "unet"), exist_ok=True)
         write_json(os.path.join(out16, "unet", "config.json"), unet_config_json(uc))
-        export_unet(un.half(), out16, a.legacy_timestep, torch.float16)
+        save(to_fp16(model), os.path.join(out16, "unet", "model.onnx"))
         print("wrote", out16)
     print("wrote", a.out)
 
