@@ -95,7 +95,8 @@ if [ -n "$use_hub" ]; then
     dotnet "$artifacts/localhub/WebDemo.LocalHub.dll" --urls "$hub_url" \
         --repo "webdemo/distilbert-tiny-sst2=$shared/models/sentiment" \
         --repo "webdemo/t5-tiny-random=$root/tests/models/t5-tiny-random" \
-        --repo "webdemo/llama-tiny-random=$root/tests/models/llama-tiny-random" >"$hub_log" 2>&1 &
+        --repo "webdemo/llama-tiny-random=$root/tests/models/llama-tiny-random" \
+        --repo "webdemo/sd-tiny-random=$root/tests/models/sd-tiny-random" >"$hub_log" 2>&1 &
     hub_pid=$!
     pids+=("$hub_pid")
     # Not a job of this shell any more: if it crashes, bash prints no "Aborted" line of its own.
@@ -123,6 +124,9 @@ if [ -n "$use_hub" ]; then
     # Likewise chat runs the repository's tiny random-weight Llama (SmolLM2-360M-Instruct elsewhere).
     export LocalModels__Models__3__Id=webdemo/llama-tiny-random
     export LocalModels__Models__3__Dtype=fp32
+    # And images come from the repository's tiny random-weight Stable Diffusion pipeline: the
+    # steps, previews and image are real, the picture is coloured noise.
+    export LocalModels__Models__4__Id=webdemo/sd-tiny-random
     echo "Local models from $shared/models, served at $HF_ENDPOINT"
 fi
 

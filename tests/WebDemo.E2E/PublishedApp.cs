@@ -72,6 +72,7 @@ public sealed class PublishedApp : IAsyncLifetime
         start.Environment["LocalModels__Models__2__Id"] = TestPaths.T5RepoId; // translation
         start.Environment["LocalModels__Models__3__Id"] = TestPaths.LlamaRepoId; // chat
         start.Environment["LocalModels__Models__3__Dtype"] = "fp32";
+        start.Environment["LocalModels__Models__4__Id"] = TestPaths.StableDiffusionRepoId; // image
         // The tiny T5 writes 512 tokens in well under a second on a fast machine; the Stop test
         // asks for 4,096 (the most the options allow) so that its click always lands mid-generation.
         start.Environment["Summarization__MaxNewTokens"] = "4096";

@@ -39,7 +39,8 @@ public sealed class LoopbackHub : IAsyncDisposable
 
     public static Task<LoopbackHub> StartAsync() =>
         StartAsync([new LocalRepo(TestPaths.SentimentRepoId, SentimentModel.Current.Dir), new LocalRepo(TestPaths.T5RepoId, TestPaths.TinyT5ModelDir),
-            new LocalRepo(TestPaths.LlamaRepoId, TestPaths.TinyLlamaModelDir)]);
+            new LocalRepo(TestPaths.LlamaRepoId, TestPaths.TinyLlamaModelDir),
+            new LocalRepo(TestPaths.StableDiffusionRepoId, TestPaths.TinyStableDiffusionModelDir)]);
 
     public static async Task<LoopbackHub> StartAsync(IEnumerable<LocalRepo> repos)
     {

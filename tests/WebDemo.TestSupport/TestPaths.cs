@@ -30,6 +30,12 @@ public static class TestPaths
     /// <summary>The tiny Llama's id as the test hubs serve it.</summary>
     public const string LlamaRepoId = "webdemo/llama-tiny-random";
 
+    /// <summary>The tiny Stable Diffusion pipeline's id as the test hubs serve it.</summary>
+    public const string StableDiffusionRepoId = "webdemo/sd-tiny-random";
+
+    /// <summary>The repository's tiny random-weight Stable Diffusion pipeline (tests/models/sd-tiny-random, made by its own script).</summary>
+    public static string TinyStableDiffusionModelDir => Path.Combine(RepoRoot, "tests", "models", "sd-tiny-random");
+
     /// <summary>The repository's tiny random-weight T5 (tests/models/t5-tiny-random, made by its own script).</summary>
     public static string TinyT5ModelDir => Path.Combine(RepoRoot, "tests", "models", "t5-tiny-random");
 

@@ -57,6 +57,9 @@ public sealed class TestSettings
     /// <summary>The tiny Llama as the local chat model (entry 3).</summary>
     public TestSettings LocalLlama() => LocalModel(TestPaths.LlamaRepoId, "text-generation", index: 3);
 
+    /// <summary>The tiny Stable Diffusion pipeline as the local text-to-image model (entry 4).</summary>
+    public TestSettings LocalStableDiffusion() => LocalModel(TestPaths.StableDiffusionRepoId, "text-to-image", index: 4);
+
     /// <summary>The cloud is <paramref name="url"/> (a <see cref="FakeRouter"/>), for tasks and provider mappings alike; retries start after 10 ms.</summary>
     public TestSettings Router(string url)
     {

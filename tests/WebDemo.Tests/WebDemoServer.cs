@@ -49,6 +49,7 @@ public sealed class WebDemoServer : IAsyncLifetime
             .LocalModel(TestPaths.SentimentRepoId, preload: true)
             .LocalT5()
             .LocalLlama()
+            .LocalStableDiffusion()
             .Router(Router.Url)
             .Token(Token)
             .Set("TextClassification:MaxInputs", "8")
