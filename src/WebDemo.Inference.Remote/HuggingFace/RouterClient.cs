@@ -69,7 +69,19 @@ internal sealed class RouterClient(IHttpClientFactory httpClientFactory, IOption
         {
             if (next is null || !IsAllowed(next, allowedHosts))
                 throw RouterErrors.Malformed(provider, "text-to-image", $"its file URL is not on {provider}'s own https hosts: {Shorten(url)}");
-            using var response = await client.GetAsync(next, ct).ConfigureAwait(false);
+            HttpResponseMessage response;
+            try
+            {
+                response = await client.GetAsync(next, ct).ConfigureAwait(false);
+            }
+            catch (InferenceException ex) when (ex.Status is { } status)
+            {
+                // The file host's refusal is not about this app's token or the model: a 401/403 there
+                // (an expired signed URL) must not end the cloud chain as a bad token does.
+                throw new InferenceException(ex.Kind is InferenceErrorKind.RateLimited or InferenceErrorKind.PaymentRequired ? ex.Kind : InferenceErrorKind.BackendFailed,
+                    $"{provider}'s image could not be downloaded (HTTP {status}).", ex) { Provider = provider, Status = status, RetryAfter = ex.RetryAfter };
+            }
+            using var _ = response;
             if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } location)
             {
                 next = new Uri(next, location);

@@ -156,6 +156,34 @@ public class ImageFaultTests
     }
 
     [Theory]
+    [InlineData(403)]
+    [InlineData(404)]
+    public async Task A_file_host_refusing_the_image_fails_over_without_blaming_the_token(int status)
+    {
+        await using var cloud = await ImageHarness.StartAsync();
+        cloud.Fake.Mapping[ImageHarness.Model] = [new("replicate", "owner/flux"), new("together", "flux-at-together")];
+        cloud.Fake.ImageUrl = cloud.Fake.Url + "/replicate-files/gone.png";
+        cloud.Fake.On("GET /replicate-files/gone.png", _ => Results.StatusCode(status));
+
+        var outcome = await cloud.RunAsync();
+
+        Assert.Equal("together", outcome.Provenance!.Provider);
+        Assert.Contains($"replicate's image could not be downloaded (HTTP {status})", outcome.Provenance.Attempts[0].Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_url_answer_of_an_OpenAI_style_provider_is_fetched()
+    {
+        await using var cloud = await ImageHarness.StartAsync();
+        cloud.Fake.Mapping[ImageHarness.Model] = [new("together", "flux-at-together")];
+        cloud.Fake.On("POST /together/v1/images/generations", _ => Results.Json(new { data = new[] { new { url = cloud.Fake.Url + "/files/image.png" } } }));
+
+        var outcome = await cloud.RunAsync("together");
+
+        Assert.Equal(FakeImageProviders.Png, outcome.Image!.Bytes);
+    }
+
+    [Theory]
     [InlineData("https://v3.fal.media/files/koala/x.png", "fal-ai", true)]
     [InlineData("https://fal.media/files/x.png", "fal-ai", true)]
     [InlineData("https://fal.media.evil.example/x.png", "fal-ai", false)]
