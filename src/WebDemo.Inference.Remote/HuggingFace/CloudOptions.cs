@@ -36,6 +36,9 @@ public sealed class CloudOptions
     /// </summary>
     public bool AllowStagingProviders { get; set; }
 
+    /// <summary>Budgets of text-to-image, whose answers take far longer than text's.</summary>
+    public TextToImageCloudOptions TextToImage { get; set; } = new();
+
     public RetryOptions Retry { get; set; } = new();
 
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
@@ -48,6 +51,43 @@ public sealed class SingleResponseTimeouts
 
     /// <summary>The whole call at one provider, retries and waits included; then the next provider.</summary>
     public TimeSpan Total { get; set; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>Text-to-image at the cloud providers (section "Cloud:TextToImage").</summary>
+public sealed class TextToImageCloudOptions
+{
+    /// <summary>
+    /// One provider's whole call: the request that draws (or submits), every poll and the image's
+    /// download; once spent, the next provider is tried. It is also the attempt timeout of a request
+    /// that draws while it waits (hf-inference, together, nscale, deepinfra, replicate).
+    /// </summary>
+    public TimeSpan Total { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>
+    /// How long the cloud providers together may take to deliver the image, failovers included
+    /// (an image arrives whole, so this is text's <see cref="CloudOptions.CallBudget"/> for images).
+    /// </summary>
+    public TimeSpan CallBudget { get; set; } = TimeSpan.FromSeconds(180);
+
+    /// <summary>The wait between two polls of an asynchronous provider (fal-ai, wavespeed, zai-org).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Per provider, the hosts (and their subdomains) an image URL in its answer may point to; it is
+    /// fetched over https only, without the token. The router's own origin is always allowed. Where a
+    /// provider's CDN changes, the operator adds its host here.
+    /// </summary>
+    public Dictionary<string, List<string>> ImageHosts { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["fal-ai"] = ["fal.media", "fal.run", "fal.ai"],
+        ["replicate"] = ["replicate.delivery", "replicate.com"],
+        ["together"] = ["together.ai", "together.xyz"],
+        ["deepinfra"] = ["deepinfra.com"],
+        ["nscale"] = ["nscale.com"],
+        ["wavespeed"] = ["wavespeed.ai"],
+        ["zai-org"] = ["z.ai", "bigmodel.cn"],
+        ["hf-inference"] = ["huggingface.co", "hf.co"],
+    };
 }
 
 public sealed class RetryOptions

@@ -38,6 +38,12 @@ public static class HuggingFaceRouterRegistration
             .AddHttpMessageHandler<RouterHandler>()
             .AddHttpMessageHandler(() => new HuggingFaceUserAgent())
             .RedactLoggedHeaders(["Authorization"]);
+        // An answer's file URL (a generated image): through the same pipelines, without the token,
+        // and redirects only as RouterClient.FetchFileAsync checks them.
+        services.AddHttpClient(RouterClient.FilesHttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+            .AddHttpMessageHandler<RouterHandler>()
+            .AddHttpMessageHandler(() => new HuggingFaceUserAgent());
         services.AddHttpClient(ProviderMapping.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15))
             .AddHttpMessageHandler(() => new HuggingFaceUserAgent())
             .RedactLoggedHeaders(["Authorization"]);

@@ -10,7 +10,10 @@ namespace WebDemo.Inference.Remote.HuggingFace;
 
 /// <summary>One provider that serves a model, from the Hub's inferenceProviderMapping.</summary>
 /// <param name="ProviderModelId">The model's id at that provider.</param>
-internal sealed record ProviderEntry(string Provider, string ProviderModelId, string Task, string Status);
+/// <param name="Adapter">"lora" when the provider serves the model as an adapter on a base model; null otherwise.</param>
+/// <param name="AdapterWeightsPath">The adapter's weights file in the model's repository (with <paramref name="Adapter"/>).</param>
+internal sealed record ProviderEntry(string Provider, string ProviderModelId, string Task, string Status,
+    string? Adapter = null, string? AdapterWeightsPath = null);
 
 /// <summary>
 /// Which providers serve a model, from <c>/api/models/{id}?expand[]=inferenceProviderMapping</c>
@@ -42,6 +45,10 @@ internal sealed class ProviderMapping(
         var all = await GetAsync(model, ct).ConfigureAwait(false);
         return all.Where(e => e.Task == task && (e.Status is "live" or "" || e.Status == "staging" && UseStaging(model, e.Provider))).ToList();
     }
+
+    /// <summary>What the mapping says of one provider for a model and task (its adapter, for instance); null when it lists none.</summary>
+    public async Task<ProviderEntry?> EntryAsync(string model, string provider, string task, CancellationToken ct) =>
+        (await GetAsync(model, ct).ConfigureAwait(false)).FirstOrDefault(e => e.Provider == provider && e.Task == task);
 
     /// <summary>
     /// A staging mapping is the provider's test deployment, not yet served to everyone: the HF
@@ -113,6 +120,7 @@ internal sealed class ProviderMapping(
         return entries;
 
         static ProviderEntry Entry(string provider, JsonElement value) => new(provider,
-            value.StringOrNull("providerId") ?? "", value.StringOrNull("task") ?? "", value.StringOrNull("status") ?? "");
+            value.StringOrNull("providerId") ?? "", value.StringOrNull("task") ?? "", value.StringOrNull("status") ?? "",
+            value.StringOrNull("adapter"), value.StringOrNull("adapterWeightsPath"));
     }
 }

@@ -15,6 +15,9 @@ internal abstract class RouterTaskBackends<TCall, TItem>(HuggingFaceToken token,
     /// <summary>The token, for backends that must pass it to an SDK themselves.</summary>
     protected HuggingFaceToken Token => token;
 
+    /// <summary>The Hub's provider mappings, for what a provider's entry says beyond its model id (an adapter).</summary>
+    protected ProviderMapping Mapping => mapping;
+
     /// <summary>The cloud settings (router URL, budgets).</summary>
     protected CloudOptions Cloud => options.Value;
 
@@ -33,5 +36,6 @@ internal abstract class RouterTaskBackends<TCall, TItem>(HuggingFaceToken token,
 
     public virtual CloudProvider? RouterChoice(string model) => null;
 
-    public TimeSpan CallBudget => options.Value.CallBudget;
+    /// <summary>How long the cloud links together may take to start answering; a task whose answer comes whole sets its own.</summary>
+    public virtual TimeSpan CallBudget => options.Value.CallBudget;
 }

@@ -53,7 +53,8 @@ internal sealed class RouterHandler(ProviderPipelines pipelines) : DelegatingHan
             ResilienceContextPool.Shared.Return(context);
         }
 
-        if (!response.IsSuccessStatusCode)
+        // A redirect reaches here only from a client that follows none itself (an answer's file URL, checked hop by hop).
+        if (!response.IsSuccessStatusCode && (int)response.StatusCode is not (>= 300 and < 400))
         {
             using (response)
             {
