@@ -77,10 +77,7 @@ public sealed class FakeRouter : IAsyncDisposable
     /// <summary>The provider name under which faults for <c>GET /v1/models</c> are queued.</summary>
     public const string ModelsFaults = "models";
 
-    /// <summary>Where fal-ai and replicate say the image is; this router's own file unless set.</summary>
-    public string? ImageUrl { get; set; }
-
-    /// <summary>A 1×1 PNG, the image every image provider here makes.</summary>
+    /// <summary>A 1×1 PNG, the image hf-inference's text-to-image answers here (the image providers' own shapes have their own fake, in the cloud tests).</summary>
     public static readonly byte[] Png = Convert.FromBase64String(
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
 
@@ -183,24 +180,6 @@ public sealed class FakeRouter : IAsyncDisposable
                     new { label = positive ? "NEGATIVE" : "POSITIVE", score = 0.02 },
                 },
             });
-        });
-
-        // Image providers that answer URLs or base64, as the HF clients expect of them.
-        app.MapGet("/files/image.png", () => Results.Bytes(Png, "image/png"));
-        app.MapPost("/fal-ai/{**id}", async (string id, HttpContext context) =>
-        {
-            router!.Requests.Enqueue(new RouterRequest("fal-ai", id, context.Request.Headers.Authorization.ToString(), await new StreamReader(context.Request.Body).ReadToEndAsync()));
-            return Results.Json(new { images = new[] { new { url = router.ImageUrl ?? router.Url + "/files/image.png", content_type = "image/png" } } });
-        });
-        app.MapPost("/replicate/v1/models/{owner}/{name}/predictions", async (string owner, string name, HttpContext context) =>
-        {
-            router!.Requests.Enqueue(new RouterRequest("replicate", $"{owner}/{name}", context.Request.Headers["Prefer"].ToString(), await new StreamReader(context.Request.Body).ReadToEndAsync()));
-            return Results.Json(new { id = "p1", status = "succeeded", output = new[] { router.ImageUrl ?? router.Url + "/files/image.png" } });
-        });
-        app.MapPost("/together/v1/images/generations", async (HttpContext context) =>
-        {
-            router!.Requests.Enqueue(new RouterRequest("together", "", context.Request.Headers.Authorization.ToString(), await new StreamReader(context.Request.Body).ReadToEndAsync()));
-            return Results.Json(new { data = new[] { new { b64_json = Convert.ToBase64String(Png) } } });
         });
 
         app.MapGet("/v1/models", async (HttpContext context) =>
