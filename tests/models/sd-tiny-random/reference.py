@@ -7,6 +7,10 @@ schedulers.py beside this file).
     /usr/bin/python3 reference.py --schedulers-only   # scheduler_reference.json only
     /usr/bin/python3 reference.py --check             # recompute both, require identical files
 
+Writing reference.json also writes noise.bin and runs check_reference.mjs (node, onnxruntime-node from
+--tjs-dir, default $TJS_DIR or /tmp/tjs): the committed ONNX files replayed on the reference's
+recorded inputs must agree with it (--skip-node skips that, not for commits).
+
 scheduler_reference.json (part a): for PNDM, EulerDiscrete and EulerAncestral (timestep_spacing
 leading / linspace / trailing) with 1, 2, 4, 20 and 50 steps, and LCM with 1, 2, 4 and 8 steps: the
 timesteps, the sigmas (Euler schedulers) and init_noise_sigma, for two source scheduler configs:
@@ -25,6 +29,7 @@ import filecmp
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -176,14 +181,21 @@ def main():
     ap.add_argument("--schedulers-only", action="store_true")
     ap.add_argument("--check", action="store_true", help="recompute into a temp dir and require identical files")
     ap.add_argument("--out", default=HERE)
+    ap.add_argument("--tjs-dir", default=os.environ.get("TJS_DIR", "/tmp/tjs"),
+                    help="folder whose node_modules has onnxruntime-node (for check_reference.mjs)")
+    ap.add_argument("--skip-node", action="store_true", help="skip check_reference.mjs (not for commits)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         files = ["scheduler_reference.json"]
         write_json(os.path.join(tmp, "scheduler_reference.json"), make_scheduler_reference())
         if not a.schedulers_only:
             import pipeline_reference  # noqa: E402  (needs make_model.py's torch modules)
-            files.append("reference.json")
-            write_json(os.path.join(tmp, "reference.json"), pipeline_reference.make(HERE))
+            files += ["reference.json", pipeline_reference.NOISE_FILE]
+            write_json(os.path.join(tmp, "reference.json"), pipeline_reference.make(tmp))
+            if not a.skip_node:  # the committed ONNX files must reproduce it (ONNX Runtime vs torch)
+                r = subprocess.run(["node", os.path.join(HERE, "check_reference.mjs"), tmp], cwd=a.tjs_dir)
+                if r.returncode != 0:
+                    sys.exit("check_reference.mjs failed: nothing written")
         if a.check:
             bad = [f for f in files if not filecmp.cmp(os.path.join(tmp, f), os.path.join(a.out, f), shallow=False)]
             print("reference: " + ("identical" if not bad else "DIFFERENT: " + ", ".join(bad)))
