@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.ML.Tokenizers;
 using WebDemo.Inference.Json;
 
 namespace WebDemo.Inference.Onnx.Tokenization;
@@ -11,8 +11,9 @@ namespace WebDemo.Inference.Onnx.Tokenization;
 /// tokenizer_config.json), giving the ids of transformers.js's CLIPTokenizer: the text is NFC
 /// normalized, runs of whitespace become one space, it is lower-cased; CLIP's regex splits it into
 /// words, numbers (one digit each) and runs of other characters; each piece's UTF-8 bytes become
-/// GPT-2's byte characters, the last one marked with the end-of-word suffix <c>&lt;/w&gt;</c>, and
-/// merges.txt's merges join them, lowest rank first. <c>&lt;|startoftext|&gt;</c> and
+/// GPT-2's byte characters, and Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/> with CLIP's
+/// end-of-word suffix <c>&lt;/w&gt;</c> merges them by merges.txt's ranks (the same ids as
+/// transformers.js's BPE on every piece of the reference prompts). <c>&lt;|startoftext|&gt;</c> and
 /// <c>&lt;|endoftext|&gt;</c> frame the ids, then padding to the model's 77 tokens.
 /// </summary>
 /// <remarks>
@@ -39,23 +40,22 @@ internal sealed class ClipTokenizer
 
     public const string EndOfWord = "</w>";
 
-    private readonly IReadOnlyDictionary<string, int> _vocabulary;
-    private readonly Dictionary<(string, string), int> _ranks;
-    private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _vocabulary;
+    private readonly BpeTokenizer _bpe;
     private readonly Regex _special;
 
-    public ClipTokenizer(IReadOnlyDictionary<string, int> vocabulary, IEnumerable<(string Left, string Right)> merges,
+    /// <param name="merges">merges.txt's "left right" lines, in rank order.</param>
+    public ClipTokenizer(Dictionary<string, int> vocabulary, IEnumerable<string> merges,
         int maxLength = 77, string bos = "<|startoftext|>", string eos = "<|endoftext|>", string? pad = null, string? unk = null)
     {
         _vocabulary = vocabulary;
-        _ranks = [];
-        foreach (var (left, right) in merges)
-            _ranks.TryAdd((left, right), _ranks.Count);
         MaxLength = maxLength;
         BosId = Id(bos);
         EosId = Id(eos);
         PadId = Id(pad ?? eos);
-        UnkId = vocabulary.TryGetValue(unk ?? eos, out var u) ? u : EosId;
+        var unknown = unk is not null && vocabulary.ContainsKey(unk) ? unk : eos;
+        UnkId = vocabulary[unknown];
+        _bpe = BpeTokenizer.Create(new BpeOptions(vocabulary) { Merges = merges, EndOfWordSuffix = EndOfWord, UnknownToken = unknown });
         _special = new Regex($"{Regex.Escape(bos)}|{Regex.Escape(eos)}", RegexOptions.CultureInvariant);
 
         int Id(string token) => vocabulary.TryGetValue(token, out var id)
@@ -74,9 +74,7 @@ internal sealed class ClipTokenizer
             ?? throw new InvalidDataException("vocab.json is empty");
         var merges = File.ReadLines(mergesPath)
             .Where(line => line.Length > 0 && !line.StartsWith("#version", StringComparison.Ordinal))
-            .Select(line => line.Split(' ', 2))
-            .Where(parts => parts.Length == 2)
-            .Select(parts => (parts[0], parts[1]))
+            .Where(line => line.Split(' ').Length == 2)
             .ToList();
         var config = JsonElementExtensions.ReadFile(configPath);
         var specials = JsonElementExtensions.ReadFile(specialTokensPath);
@@ -151,29 +149,8 @@ internal sealed class ClipTokenizer
         foreach (Match word in ClipSplit.Matches(text))
         {
             foreach (Match piece in Gpt2Split.Matches(word.Value))
-                ids.AddRange(_cache.GetOrAdd(ToByteChars(piece.Value), Bpe));
+                ids.AddRange(_bpe.EncodeToIds(ToByteChars(piece.Value), considerPreTokenization: false, considerNormalization: false));
         }
-    }
-
-    /// <summary>BPE on one piece: its characters, the last with the end-of-word suffix, merged by rank (the leftmost of equal ranks first).</summary>
-    private int[] Bpe(string piece)
-    {
-        var symbols = piece.Select(c => c.ToString()).ToList();
-        symbols[^1] += EndOfWord;
-        while (symbols.Count > 1)
-        {
-            var (best, bestRank) = (-1, int.MaxValue);
-            for (var i = 0; i < symbols.Count - 1; i++)
-            {
-                if (_ranks.TryGetValue((symbols[i], symbols[i + 1]), out var rank) && rank < bestRank)
-                    (best, bestRank) = (i, rank);
-            }
-            if (best < 0)
-                break;
-            symbols[best] += symbols[best + 1];
-            symbols.RemoveAt(best + 1);
-        }
-        return [.. symbols.Select(s => _vocabulary.TryGetValue(s, out var id) ? id : UnkId)];
     }
 
     private static string ToByteChars(string text)
