@@ -945,6 +945,8 @@ def build_unet_only(a):
     model = export_unet(un, a.out, a.legacy_timestep)
     del un
     if a.fp16:
+        # onnx.save with external data has emptied the in-memory tensors: read the file back
+        model = onnx.load(os.path.join(a.out, "unet", "model.onnx"))
         out16 = a.out.rstrip("/") + "-fp16"
         os.makedirs(os.path.join(out16, "unet"), exist_ok=True)
         write_json(os.path.join(out16, "unet", "config.json"), unet_config_json(uc))
