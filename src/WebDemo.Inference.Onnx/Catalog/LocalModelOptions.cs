@@ -34,6 +34,12 @@ public sealed class LocalModelEntry
     /// </summary>
     public bool SplitDecoder { get; set; }
 
+    /// <summary>Text-to-image: the model's default denoising steps (SD-Turbo: 1 to 4; unset: 25, LCM 4).</summary>
+    public int? Steps { get; set; }
+
+    /// <summary>Text-to-image: the model's default guidance scale (SD-Turbo: 0; unset: 7.5).</summary>
+    public double? GuidanceScale { get; set; }
+
     public bool HasKnownDtype => DtypeSuffixes.ContainsKey(Dtype);
 
     /// <summary>
