@@ -184,17 +184,24 @@ internal sealed class StableDiffusionModel : ILocalModel
     private void Produce(DiffusionSettings settings, ChannelWriter<InferenceUpdate<GeneratedImage>> writer, CancellationToken cancellationToken)
     {
         var (latentWidth, latentHeight) = (settings.Width / Config.VaeScale, settings.Height / Config.VaeScale);
+        var shownSteps = 0;
         var result = Run(settings, new GaussianNoise(settings.Seed), step =>
         {
             var done = step.Index + 1;
+            // Counted in the steps the user asked for, as diffusers' progress bar counts them: PNDM
+            // makes one more UNet call than steps (its warm-up), which does not count as a step.
+            var shown = (int)((long)done * settings.Steps / step.Total);
+            if (shown == shownSteps)
+                return;
+            shownSteps = shown;
             var eta = step.Elapsed.TotalSeconds / done * (step.Total - done);
             writer.TryWrite(InferenceUpdate<GeneratedImage>.ForProgress(
-                new ProgressInfo(GeneratedImage.StepStage, $"Step {done} of {step.Total}", (double)done / step.Total) { EtaSeconds = eta }));
+                new ProgressInfo(GeneratedImage.StepStage, $"Step {shown} of {settings.Steps}", (double)done / step.Total) { EtaSeconds = eta }));
             if (IsPreviewStep(done, step.Total, MaxPreviews))
             {
                 var preview = ImageOutput.EncodePng(ImageOutput.PreviewRgb(step.Latents, latentWidth, latentHeight), latentWidth, latentHeight);
                 writer.TryWrite(InferenceUpdate<GeneratedImage>.ForPartial(new GeneratedImage(preview, "image/png", latentWidth, latentHeight,
-                    settings.Seed, settings.Steps, IsPreview: true, Step: done)));
+                    settings.Seed, settings.Steps, IsPreview: true, Step: shown)));
             }
         }, cancellationToken);
         var png = ImageOutput.EncodePng(result.Rgb, result.Width, result.Height);

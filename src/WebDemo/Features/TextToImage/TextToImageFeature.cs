@@ -4,6 +4,7 @@ using WebDemo.Components.Layout;
 using WebDemo.Data;
 using WebDemo.Features.TextToImage.Gallery;
 using WebDemo.Hosting;
+using WebDemo.Inference.Onnx.Tasks.TextToImage;
 using WebDemo.Inference.Remote.Tasks.TextToImage;
 using WebDemo.Inference.Tasks.TextToImage;
 
@@ -14,7 +15,7 @@ internal static class TextToImageFeature
     /// <summary>Image generation: the task with its local (Stable Diffusion) and cloud backends, its HF API endpoint, its page and the gallery it keeps.</summary>
     public static IServiceCollection AddTextToImageFeature(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddCloudTextToImage(configuration);
+        services.AddLocalTextToImage(configuration).AddCloudTextToImage(configuration);
         services.AddAppDatabase(configuration);
         services.AddOptions<GalleryOptions>().Bind(configuration.GetSection(GalleryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<GalleryStore>();
