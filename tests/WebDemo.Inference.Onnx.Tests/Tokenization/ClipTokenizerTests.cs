@@ -33,7 +33,7 @@ public sealed class ClipTokenizerTests
 
     public static TheoryData<int> LargePrompts => new(Enumerable.Range(0, KitPrompts("clip-vit-large-patch14").Length));
 
-    public static TheoryData<int> TinyPrompts => new(Enumerable.Range(0, Math.Max(1, KitPrompts("sd-tiny-random").Length)));
+    public static TheoryData<int> TinyPrompts => new(Enumerable.Range(0, KitPrompts("sd-tiny-random").Length));
 
     /// <summary>What the text encoder must get: transformers.js's padded ids, or Python's cut of its uncut ids.</summary>
     private static int[] Expected(Encoded e, int eos)
@@ -61,10 +61,7 @@ public sealed class ClipTokenizerTests
     [MemberData(nameof(TinyPrompts))]
     public void Ids_equal_transformers_js_on_the_fixtures_tokenizer(int index)
     {
-        var prompts = KitPrompts("sd-tiny-random");
-        if (prompts.Length == 0)
-            return; // the reference has no fixture kit yet
-        var expected = prompts[index];
+        var expected = KitPrompts("sd-tiny-random")[index];
         var tokenizer = Tiny.Value;
 
         Assert.Equal(expected.Ids, tokenizer.EncodeUncut(expected.Text));
