@@ -29,15 +29,16 @@ public class ImagePageTests(PublishedApp app)
         var page = await app.OpenAsync("/image");
         await Assertions.Expect(page.Locator("[data-testid=provider]")).ToContainTextAsync("Local");
         await TextArea(page, "prompt").FillAsync("A lighthouse on a cliff at sunset, oil painting");
-        await FillAsync(page, "width", "256");
-        await FillAsync(page, "height", "256");
-        await FillAsync(page, "steps", "60");
+        // The tiny pipeline draws at most 128 px (twice its trained 64); many steps make its work last long enough to watch.
+        await FillAsync(page, "width", "128");
+        await FillAsync(page, "height", "128");
+        await FillAsync(page, "steps", "400");
         await FillAsync(page, "seed", "1234");
 
         await page.ClickAsync("button[data-testid=run]");
 
         // The step counter and its ETA move, and a preview shows the work in progress.
-        await Assertions.Expect(page.Locator("[data-testid=progress]")).ToContainTextAsync("of 60", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("[data-testid=progress]")).ToContainTextAsync("of 400", new() { Timeout = 60_000 });
         await Assertions.Expect(page.Locator("[data-testid=progress]")).ToContainTextAsync("left");
         await Assertions.Expect(page.Locator("[data-testid=preview] img")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         var firstPreview = await page.Locator("[data-testid=preview] img").GetAttributeAsync("alt");
@@ -46,10 +47,10 @@ public class ImagePageTests(PublishedApp app)
 
         await Assertions.Expect(page.Locator("[data-testid=result-image]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
         await Assertions.Expect(page.Locator("[data-testid=seed-used]")).ToHaveTextAsync("Seed 1234");
-        await Assertions.Expect(page.Locator("[data-testid=image-details]")).ToContainTextAsync("256 × 256 · 60 steps");
+        await Assertions.Expect(page.Locator("[data-testid=image-details]")).ToContainTextAsync("128 × 128 · 400 steps");
         await Assertions.Expect(page.Locator("[data-testid=provenance]")).ToContainTextAsync("local");
         await Assertions.Expect(page.Locator("[data-testid=provenance]")).ToContainTextAsync(TestPaths.StableDiffusionRepoId);
-        Assert.True(await page.Locator("[data-testid=result-image]").EvaluateAsync<bool>("img => img.complete && img.naturalWidth === 256"));
+        Assert.True(await page.Locator("[data-testid=result-image]").EvaluateAsync<bool>("img => img.complete && img.naturalWidth === 128"));
         await Assertions.Expect(page.Locator("[data-testid=gallery-item]").First).ToBeVisibleAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(PublishedApp.ScreenshotDir, "image-local.png"), FullPage = true });
 
@@ -64,12 +65,12 @@ public class ImagePageTests(PublishedApp app)
     {
         var page = await app.OpenAsync("/image");
         await TextArea(page, "prompt").FillAsync("A red fox sleeping in fresh snow");
-        await FillAsync(page, "width", "512");
-        await FillAsync(page, "height", "512");
-        await FillAsync(page, "steps", "100");
+        await FillAsync(page, "width", "128");
+        await FillAsync(page, "height", "128");
+        await FillAsync(page, "steps", "1000");
 
         await page.ClickAsync("button[data-testid=run]");
-        await Assertions.Expect(page.Locator("[data-testid=progress]")).ToContainTextAsync("of 100", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("[data-testid=progress]")).ToContainTextAsync("of 1000", new() { Timeout = 60_000 });
         await page.ClickAsync("button[data-testid=stop]");
 
         await Assertions.Expect(page.GetByText("Stopped")).ToBeVisibleAsync(new() { Timeout = 30_000 });

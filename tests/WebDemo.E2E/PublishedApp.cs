@@ -76,6 +76,8 @@ public sealed class PublishedApp : IAsyncLifetime
         // The tiny T5 writes 512 tokens in well under a second on a fast machine; the Stop test
         // asks for 4,096 (the most the options allow) so that its click always lands mid-generation.
         start.Environment["Summarization__MaxNewTokens"] = "4096";
+        // Likewise the tiny Stable Diffusion pipeline needs many steps for a Stop to land mid-image.
+        start.Environment["TextToImage__MaxSteps"] = "1000";
         start.Environment["HF_TOKEN"] = Token;
         start.Environment["Cloud__RouterUrl"] = Router.Url;
         start.Environment["Cloud__HubUrl"] = Router.Url;

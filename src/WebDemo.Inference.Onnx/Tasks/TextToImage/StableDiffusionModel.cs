@@ -196,8 +196,8 @@ internal sealed class StableDiffusionModel : ILocalModel
             shownSteps = shown;
             var eta = step.Elapsed.TotalSeconds / done * (step.Total - done);
             writer.TryWrite(InferenceUpdate<GeneratedImage>.ForProgress(
-                new ProgressInfo(GeneratedImage.StepStage, $"Step {shown} of {settings.Steps}", (double)done / step.Total) { EtaSeconds = eta }));
-            if (IsPreviewStep(done, step.Total, MaxPreviews))
+                new ProgressInfo(GeneratedImage.StepStage, $"Step {shown} of {settings.Steps}", (double)shown / settings.Steps) { EtaSeconds = eta }));
+            if (IsPreviewStep(shown, settings.Steps, MaxPreviews))
             {
                 var preview = ImageOutput.EncodePng(ImageOutput.PreviewRgb(step.Latents, latentWidth, latentHeight), latentWidth, latentHeight);
                 writer.TryWrite(InferenceUpdate<GeneratedImage>.ForPartial(new GeneratedImage(preview, "image/png", latentWidth, latentHeight,

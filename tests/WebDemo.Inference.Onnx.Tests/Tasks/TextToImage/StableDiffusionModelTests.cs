@@ -125,32 +125,32 @@ public sealed class StableDiffusionModelTests(StableDiffusionModelTests.TinySd f
     }
 
     [Theory]
-    [InlineData(null, 5)] // PNDM: 4 steps, 5 UNet calls
-    [InlineData("EulerDiscreteScheduler", 4)]
-    [InlineData("EulerAncestralDiscreteScheduler", 4)]
-    [InlineData("LCMScheduler", 4)]
-    public async Task Steps_report_progress_in_order_with_an_eta_and_previews(string? scheduler, int calls)
+    [InlineData(null)] // PNDM: 4 steps in 5 UNet calls; its warm-up call is not a step, as in diffusers' progress bar
+    [InlineData("EulerDiscreteScheduler")]
+    [InlineData("EulerAncestralDiscreteScheduler")]
+    [InlineData("LCMScheduler")]
+    public async Task Steps_report_progress_in_order_with_an_eta_and_previews(string? scheduler)
     {
-        var updates = await CollectAsync(Model, Settings(5, steps: 4, scheduler: scheduler));
+        const int Steps = 4;
+        var updates = await CollectAsync(Model, Settings(5, steps: Steps, scheduler: scheduler));
 
         var progress = updates.Where(u => u.Kind == UpdateKind.Progress).Select(u => u.Progress!).ToList();
-        Assert.Equal(calls, progress.Count);
         Assert.All(progress, p => Assert.Equal(GeneratedImage.StepStage, p.Stage));
-        Assert.Equal(Enumerable.Range(1, calls).Select(i => $"Step {i} of {calls}"), progress.Select(p => p.Message));
-        Assert.Equal(Enumerable.Range(1, calls).Select(i => (double)i / calls), progress.Select(p => p.Fraction!.Value));
+        Assert.Equal(Enumerable.Range(1, Steps).Select(i => $"Step {i} of {Steps}"), progress.Select(p => p.Message));
+        Assert.Equal(Enumerable.Range(1, Steps).Select(i => (double)i / Steps), progress.Select(p => p.Fraction!.Value));
         Assert.All(progress, p => Assert.True(p.EtaSeconds is >= 0));
         Assert.Equal(0, progress[^1].EtaSeconds);
 
         var images = updates.Where(u => u.Kind == UpdateKind.Partial).Select(u => u.Partial!).ToList();
         var previews = images.Where(i => i.IsPreview).ToList();
-        Assert.Equal(Enumerable.Range(1, calls - 1).Where(i => i % 2 == 0), previews.Select(p => p.Step!.Value));
+        Assert.Equal([2], previews.Select(p => p.Step!.Value));
         Assert.All(previews, p => Assert.Equal((8, 8, "image/png"), (p.Width, p.Height, p.ContentType)));
         Assert.All(previews, p => Assert.Equal(8, ImageOutput.DecodePng(p.Bytes).Width));
         Assert.False(images[^1].IsPreview);
         Assert.Single(images, i => !i.IsPreview);
         // Each preview comes right after its step's progress.
         var previewAt = updates.FindIndex(u => u.Partial?.IsPreview == true);
-        Assert.Equal("Step 2 of " + calls, updates[previewAt - 1].Progress!.Message);
+        Assert.Equal("Step 2 of " + Steps, updates[previewAt - 1].Progress!.Message);
     }
 
     [Theory]
