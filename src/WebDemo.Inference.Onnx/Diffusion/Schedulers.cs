@@ -29,15 +29,17 @@ internal sealed class PndmScheduler : DiffusionScheduler
 
     public override void SetTimesteps(int steps)
     {
-        InferenceSteps = steps;
         var n = TrainTimesteps;
-        long[] ts = _spacing switch
+        // diffusers indexes alphas_cumprod with these and fails past the schedule's end (1000 steps
+        // with steps_offset 1 reach timestep 1000): refused in words, with the most that fit.
+        if (!Fits(steps))
         {
-            "linspace" => [.. NumpyLinspace(0, n - 1, steps).Select(v => (long)RoundEven(v))],
-            "leading" => [.. Enumerable.Range(0, steps).Select(i => (long)i * (n / steps) + _stepsOffset)],
-            "trailing" => [.. NumpyArange(n, 0, -(double)n / steps).Select(v => (long)RoundEven(v) - 1).Reverse()],
-            var other => throw Unsupported($"timestep_spacing \"{other}\""),
-        };
+            var most = Enumerable.Range(1, Math.Min(steps, n)).Last(Fits);
+            throw new Errors.InferenceException(Errors.InferenceErrorKind.InvalidInput,
+                $"\"num_inference_steps\" can be at most {most} with PNDMScheduler on this model's schedule ({n} training timesteps); {steps} was asked.");
+        }
+        InferenceSteps = steps;
+        var ts = TimestepsFor(steps);
         // skip_prk_steps: [ts[:-1], ts[-2:-1], ts[-1:]] reversed.
         var plms = ts[..^1].Concat(ts.Length >= 2 ? [ts[^2]] : []).Append(ts[^1]).Reverse();
         Timesteps = [.. plms.Select(t => (double)t)];
@@ -45,6 +47,20 @@ internal sealed class PndmScheduler : DiffusionScheduler
         _counter = 0;
         _curSample = null;
     }
+
+    private long[] TimestepsFor(int steps)
+    {
+        var n = TrainTimesteps;
+        return _spacing switch
+        {
+            "linspace" => [.. NumpyLinspace(0, n - 1, steps).Select(v => (long)RoundEven(v))],
+            "leading" => [.. Enumerable.Range(0, steps).Select(i => (long)i * (n / steps) + _stepsOffset)],
+            "trailing" => [.. NumpyArange(n, 0, -(double)n / steps).Select(v => (long)RoundEven(v) - 1).Reverse()],
+            var other => throw Unsupported($"timestep_spacing \"{other}\""),
+        };
+    }
+
+    private bool Fits(int steps) => steps >= 1 && steps <= TrainTimesteps && TimestepsFor(steps).All(t => t >= 0 && t < TrainTimesteps);
 
     public override float[] Step(ReadOnlySpan<float> modelOutput, int index, float[] sample, INoiseSource noise)
     {

@@ -127,6 +127,21 @@ public sealed class SchedulerTests
         Assert.Equal(InferenceErrorKind.InvalidInput, Assert.Throws<InferenceException>(() => lcm.SetTimesteps(51)).Kind);
     }
 
+    [Fact]
+    public void Pndm_refuses_more_steps_than_its_schedule_holds_naming_the_most_that_fit()
+    {
+        // SD 1.5's PNDM (leading, steps_offset 1): 1000 steps would reach timestep 1000, past alphas_cumprod's end.
+        var sd15 = SchedulerConfig.Parse("""{"_class_name":"PNDMScheduler","beta_schedule":"scaled_linear","beta_start":0.00085,"beta_end":0.012,"skip_prk_steps":true,"steps_offset":1}""");
+        var pndm = DiffusionScheduler.Create(null, sd15);
+
+        var error = Assert.Throws<InferenceException>(() => pndm.SetTimesteps(1000));
+
+        Assert.Equal(InferenceErrorKind.InvalidInput, error.Kind);
+        Assert.Contains("can be at most 999 with PNDMScheduler", error.Message, StringComparison.Ordinal);
+        pndm.SetTimesteps(999);
+        Assert.Equal(999, pndm.Timesteps.Max());
+    }
+
     private static void AssertClose(float[] expected, float[] actual, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
