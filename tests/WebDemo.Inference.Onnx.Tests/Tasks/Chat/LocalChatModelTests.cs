@@ -76,6 +76,17 @@ public sealed class LocalChatModelTests(LocalChatModelTests.TinyLlama fixture) :
     }
 
     [Fact]
+    public async Task Concurrent_chats_take_turns_and_give_the_ids_of_one_at_a_time()
+    {
+        var prompts = TinyLlamaReference.Generations.Take(4).Select(g => g.InputIds).ToList();
+        var alone = prompts.Select(p => Model.GenerateIds(p, Greedy()).Ids).ToList();
+
+        var together = await Task.WhenAll(prompts.Select(p => Task.Run(() => Model.GenerateIds(p, Greedy()).Ids)));
+
+        Assert.Equal(alone, together);
+    }
+
+    [Fact]
     public void The_prompt_step_gives_transformers_js_logits()
     {
         var first = TinyLlamaReference.First;
