@@ -10,8 +10,9 @@ namespace WebDemo.Tests.Features.TextToImage;
 [Collection(ServerCollection.Name)]
 public class GalleryEndpointTests(WebDemoServer server)
 {
-    private const string Owner = "OOOOOOOOOOOOOOOOOOOOOO";
-    private const string Stranger = "SSSSSSSSSSSSSSSSSSSSSS";
+    // Well-formed browser ids: 16 bytes in base64url, as the cookie middleware writes them.
+    private static readonly string Owner = System.Buffers.Text.Base64Url.EncodeToString(Enumerable.Repeat((byte)1, 16).ToArray());
+    private static readonly string Stranger = System.Buffers.Text.Base64Url.EncodeToString(Enumerable.Repeat((byte)2, 16).ToArray());
 
     private async Task<HttpResponseMessage> GetAsync(string path, string? browser)
     {
