@@ -36,7 +36,6 @@ internal sealed class ClipTokenizer
     private static readonly Regex Gpt2Split = new(
         $@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{{L}}+| ?\p{{N}}+| ?[^{JsSpace}\p{{L}}\p{{N}}]+|[{JsSpace}]+(?![^{JsSpace}])|[{JsSpace}]+",
         RegexOptions.CultureInvariant | RegexOptions.Compiled);
-    private static readonly string[] ByteToChar = BuildByteTable();
 
     public const string EndOfWord = "</w>";
 
@@ -149,28 +148,7 @@ internal sealed class ClipTokenizer
         foreach (Match word in ClipSplit.Matches(text))
         {
             foreach (Match piece in Gpt2Split.Matches(word.Value))
-                ids.AddRange(_bpe.EncodeToIds(ToByteChars(piece.Value), considerPreTokenization: false, considerNormalization: false));
+                ids.AddRange(_bpe.EncodeToIds(ByteLevelBpeTokenizer.ToByteChars(piece.Value), considerPreTokenization: false, considerNormalization: false));
         }
-    }
-
-    private static string ToByteChars(string text)
-    {
-        var result = new StringBuilder(text.Length);
-        foreach (var b in Encoding.UTF8.GetBytes(text))
-            result.Append(ByteToChar[b]);
-        return result.ToString();
-    }
-
-    /// <summary>GPT-2's bytes_to_unicode: printable Latin-1 bytes stand for themselves, the others for U+0100 on.</summary>
-    private static string[] BuildByteTable()
-    {
-        var table = new string[256];
-        var next = 256;
-        for (var b = 0; b < 256; b++)
-        {
-            var printable = b is (>= '!' and <= '~') or (>= '¡' and <= '¬') or (>= '®' and <= 'ÿ');
-            table[b] = ((char)(printable ? b : next++)).ToString();
-        }
-        return table;
     }
 }
