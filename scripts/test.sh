@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test (unit, component, API, SignalR, browser) and ends with "N passed, N failed, N skipped".
+# Runs every test (unit, component, API, SignalR, browser), then the local-model tests again on the
+# GPU build of ONNX Runtime, and ends with "N passed, N failed, N skipped" over both.
 # Tests that need ../shared's third-party files (the SST-2-trained model, SST-2 data, real tokenizer
 # kits) are skipped, each with a one-line reason, where ../shared/models is absent (WEBDEMO_SHARED_DIR
 # overrides where it is looked for); the rest run on the repository's own tiny model instead.
@@ -34,6 +35,21 @@ rm -rf "$results"
 set +e
 dotnet test WebDemo.slnx -c Release --no-build --logger trx --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true
 status=$?
+
+# The GPU build (-p:OnnxRuntimeGpu=true: Microsoft.ML.OnnxRuntime.Gpu) of the local-model tests, in
+# outputs of its own so the CPU build above is left as it is. Without a GPU they run on the CPU
+# fallback through the GPU package, and check that asking for CUDA there says why it is missing.
+# Its TRX goes with the others, so its results are counted and its failures fail the run.
+echo "Building and testing the local-model tests on the GPU build of ONNX Runtime…"
+gpu_started=$SECONDS
+gpu_build=(tests/WebDemo.Inference.Onnx.Tests -c Release -p:OnnxRuntimeGpu=true --artifacts-path "$artifacts/gpu-build" -nologo)
+if dotnet build "${gpu_build[@]}" -v quiet; then
+    dotnet test "${gpu_build[@]}" --no-build --logger "trx;LogFileName=gpu-build-WebDemo.Inference.Onnx.Tests.trx" \
+        --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true || status=1
+else
+    status=1
+fi
+echo "GPU build of the local-model tests: $((SECONDS - gpu_started)) s."
 set -e
 
 # dotnet test prints no summary a CI reads: count the TRX files' results. A skipped test is a

@@ -31,6 +31,15 @@ public static class OnnxRegistration
             .Validate(o => o.BatchSize >= 1, "Onnx:BatchSize must be at least 1.")
             .Validate(o => o.BatchMaxWaitMs is >= 0 and <= 10_000, "Onnx:BatchMaxWaitMs must be between 0 and 10000.")
             .Validate(o => o.BatchMaxPadding >= 0, "Onnx:BatchMaxPadding must be 0 or more.")
+            .Validate(o => OnnxRuntimeOptions.ExecutionProviders.Contains(o.ExecutionProvider?.Trim(), StringComparer.OrdinalIgnoreCase),
+                "Onnx:ExecutionProvider must be auto, cpu or cuda.")
+            .Validate(o => o.CudaDeviceId >= 0, "Onnx:CudaDeviceId must be 0 or more.")
+            .Validate(o => OnnxRuntimeOptions.GraphOptimizationLevels.ContainsKey(o.GraphOptimizationLevel ?? ""),
+                "Onnx:GraphOptimizationLevel must be all, extended, basic or disabled.")
+            .Validate(o => OnnxRuntimeOptions.CudaArenaExtendStrategies.Contains(o.CudaArenaExtendStrategy, StringComparer.OrdinalIgnoreCase),
+                "Onnx:CudaArenaExtendStrategy must be kNextPowerOfTwo or kSameAsRequested.")
+            .Validate(o => OnnxRuntimeOptions.CudnnConvAlgoSearches.Contains(o.CudnnConvAlgoSearch, StringComparer.OrdinalIgnoreCase),
+                "Onnx:CudnnConvAlgoSearch must be EXHAUSTIVE, HEURISTIC or DEFAULT.")
             .ValidateOnStart();
         services.AddOptions<LocalModelOptions>().Bind(configuration.GetSection(LocalModelOptions.Section))
             .Validate(o => o.Models.All(m => m.Id.Length > 0 && m.Task.Length > 0), "Each LocalModels:Models entry needs an Id and a Task.")
@@ -53,7 +62,9 @@ public static class OnnxRegistration
         services.AddSingleton<OnnxSessionFactory>();
         services.AddSingleton<LocalModelLoader>();
         services.AddHostedService<OnnxRuntimeStartup>();
-        services.AddHealthChecks().AddCheck<LocalModelsHealthCheck>("local-models", tags: [LocalModelsHealthCheck.ReadyTag]);
+        services.AddHealthChecks()
+            .AddCheck<LocalModelsHealthCheck>("local-models", tags: [LocalModelsHealthCheck.ReadyTag])
+            .AddCheck<ExecutionProviderHealthCheck>("execution-provider", tags: [LocalModelsHealthCheck.ReadyTag]);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStatusContributor, LocalInferenceStatus>());
         return services;
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using WebDemo.Api;
 using WebDemo.Components;
 using WebDemo.Hosting;
@@ -33,7 +34,17 @@ app.MapHub<InferenceHub>(InferenceHub.Path);
 app.MapTaskApi();
 // Liveness (the process answers) and readiness (the models marked Preload are loaded), for the Space's proxy and Docker.
 app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
-app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains("ready") });
+app.MapHealthChecks("/readyz", new()
+{
+    Predicate = check => check.Tags.Contains("ready"),
+    // Not ready says why: each failing check's reason on a line of its own (a model still loading, CUDA required and missing).
+    ResponseWriter = (http, report) =>
+    {
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        var why = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => $"\n{e.Key}: {e.Value.Description}");
+        return http.Response.WriteAsync(report.Status + string.Concat(why));
+    },
+});
 
 app.Run();
 

@@ -10,9 +10,10 @@ namespace WebDemo.Inference.Onnx.Catalog;
 
 /// <summary>What the Status page shows of one local model.</summary>
 /// <param name="Files">The files on disk with their sizes; empty before the first download.</param>
+/// <param name="Provider">The execution provider its sessions run on ("CUDA", "CPU"); null until it is loaded.</param>
 internal sealed record LocalModelInfo(
     string Id, string Task, string Dtype, bool Loaded, bool Loading,
-    IReadOnlyList<(string Path, long Bytes)> Files, string? Directory, string? LastError);
+    IReadOnlyList<(string Path, long Bytes)> Files, string? Directory, string? LastError, string? Provider = null);
 
 /// <summary>
 /// Downloads (on first use) and loads each configured local model once; concurrent requests
@@ -110,7 +111,7 @@ internal sealed class LocalModelLoader(
         var model = kind.Load(snapshot, entry);
         _errors.TryRemove(entry.Id, out _);
         logger.LogInformation("Loaded local model {Model} ({Task}, {Dtype}, revision {Revision}) on {Device}.",
-            entry.Id, entry.Task, entry.Dtype, snapshot.Revision ?? "local folder", sessions.Status.Active);
+            entry.Id, entry.Task, entry.Dtype, snapshot.Revision ?? "local folder", sessions.ProviderOf(snapshot.RepoId) ?? sessions.Status.Active);
         return model;
     }
 
@@ -129,8 +130,9 @@ internal sealed class LocalModelLoader(
             .Select(f => (f.Key, new FileInfo(f.Value) is { Exists: true } info ? ResolvedLength(info) : 0L))
             .ToList() ?? [];
         var loading = _models.TryGetValue(entry.Id, out var lazy) && lazy.IsValueCreated && !lazy.Value.IsCompleted;
-        return new LocalModelInfo(entry.Id, entry.Task, entry.Dtype, IsLoaded(entry.Id), loading, files,
-            cached?.Directory, _errors.GetValueOrDefault(entry.Id));
+        var loaded = IsLoaded(entry.Id);
+        return new LocalModelInfo(entry.Id, entry.Task, entry.Dtype, loaded, loading, files,
+            cached?.Directory, _errors.GetValueOrDefault(entry.Id), loaded ? sessions.ProviderOf(entry.Id) : null);
     }).ToList();
 
     // Snapshot files are links to blobs: report the blob's size, not the link's.

@@ -1,3 +1,5 @@
+using Microsoft.ML.OnnxRuntime;
+
 namespace WebDemo.Inference.Onnx.Runtime;
 
 /// <summary>How local models run (section "Onnx").</summary>
@@ -5,10 +7,43 @@ public sealed class OnnxRuntimeOptions
 {
     public const string Section = "Onnx";
 
-    /// <summary>"auto" (CUDA when this build and a GPU allow it, else CPU), "cpu" or "cuda".</summary>
+    /// <summary>
+    /// "auto" (CUDA when this build and a GPU allow it, else CPU, saying why), "cpu", or "cuda":
+    /// CUDA required: where it cannot load, models still run on CPU but the readiness probe
+    /// (/readyz) fails, with the reason.
+    /// </summary>
     public string ExecutionProvider { get; set; } = "auto";
 
+    /// <summary>The CUDA device (GPU index) the models run on.</summary>
     public int CudaDeviceId { get; set; }
+
+    /// <summary>
+    /// ONNX Runtime's graph optimisation level: "all" (the default: every fusion, layout
+    /// changes included), "extended", "basic" or "disabled".
+    /// </summary>
+    public string GraphOptimizationLevel { get; set; } = "all";
+
+    /// <summary>
+    /// ONNX Runtime's CPU memory arena (on by default, as in ONNX Runtime): buffers are reused
+    /// from an arena that grows and is never given back; off, each run allocates and frees, which
+    /// keeps the resident memory lower at some cost in speed.
+    /// </summary>
+    public bool CpuMemArena { get; set; } = true;
+
+    /// <summary>
+    /// How the CUDA memory arena grows (CUDA provider option arena_extend_strategy):
+    /// "kNextPowerOfTwo" (ONNX Runtime's default: fewer, larger allocations) or
+    /// "kSameAsRequested" (only what is asked for: less GPU memory held, more allocations).
+    /// </summary>
+    public string CudaArenaExtendStrategy { get; set; } = "kNextPowerOfTwo";
+
+    /// <summary>
+    /// How cuDNN picks each convolution's algorithm (CUDA provider option cudnn_conv_algo_search):
+    /// "EXHAUSTIVE" (ONNX Runtime's default: benchmarks every algorithm on the first run of each
+    /// shape; the fastest convolutions, as the UNet wants, after a slower first image),
+    /// "HEURISTIC" (cuDNN's guess: a fast first run) or "DEFAULT" (the default algorithm).
+    /// </summary>
+    public string CudnnConvAlgoSearch { get; set; } = "EXHAUSTIVE";
 
     /// <summary>Threads one inference may use; 0 lets ONNX Runtime decide.</summary>
     public int IntraOpThreads { get; set; }
@@ -34,4 +69,19 @@ public sealed class OnnxRuntimeOptions
 
     /// <summary>The most padding a batch may carry per real token (0.25: a batch costs at most 1.25× its texts' own tokens); longer and shorter texts go in separate batches.</summary>
     public double BatchMaxPadding { get; set; } = 0.25;
+
+    internal static readonly IReadOnlyDictionary<string, GraphOptimizationLevel> GraphOptimizationLevels =
+        new Dictionary<string, GraphOptimizationLevel>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["disabled"] = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL,
+            ["basic"] = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+            ["extended"] = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+            ["all"] = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+
+    internal static readonly string[] CudaArenaExtendStrategies = ["kNextPowerOfTwo", "kSameAsRequested"];
+
+    internal static readonly string[] CudnnConvAlgoSearches = ["EXHAUSTIVE", "HEURISTIC", "DEFAULT"];
+
+    internal static readonly string[] ExecutionProviders = ["auto", "cpu", "cuda"];
 }

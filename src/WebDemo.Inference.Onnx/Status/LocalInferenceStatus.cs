@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using WebDemo.Inference.Onnx.Catalog;
 using WebDemo.Inference.Onnx.ModelStore;
+using WebDemo.Inference.Onnx.Runtime;
 using WebDemo.Inference.Status;
 
 namespace WebDemo.Inference.Onnx.Status;
@@ -13,7 +14,8 @@ internal sealed class LocalInferenceStatus(LocalModelLoader loader, IOptions<Hub
         var ep = loader.ExecutionProvider;
         var runtime = new StatusSection(10, "Local inference", "execution-provider",
         [
-            new("ONNX Runtime execution provider:", [new(ep.Active, StatusTone.Info)],
+            new("ONNX Runtime execution provider:", [new(ep.Active, ep.RequiredCudaMissing ? StatusTone.Bad
+                : ep.Cause is CudaUnavailableCause.None or CudaUnavailableCause.CpuBuild ? StatusTone.Info : StatusTone.Warning)],
                 Caption: $"Available in this build: {string.Join(", ", ep.Available)}", After: $"Requested: `{ep.Requested}`. {ep.Reason}"),
             new($"Downloads from `{hub.Value.Endpoint}`" + (hub.Value.Offline ? " — offline mode (HF_HUB_OFFLINE): cache only." : "."), Id: "hub-endpoint"),
             new($"Cache: `{hub.Value.CacheDirectory}`"),
@@ -25,7 +27,7 @@ internal sealed class LocalInferenceStatus(LocalModelLoader loader, IOptions<Hub
             m.Task,
             m.Files.Count == 0 ? "not downloaded yet" : new StatusCell(m.Files.Select(f => $"{f.Path} — {HubModelStore.FormatBytes(f.Bytes)}").ToList()),
             HubModelStore.FormatBytes(m.Files.Sum(f => f.Bytes)),
-            new StatusCell([], m.Loaded ? new StatusChip("loaded", StatusTone.Good)
+            new StatusCell([], m.Loaded ? new StatusChip(m.Provider is null ? "loaded" : $"loaded on {m.Provider}", StatusTone.Good)
                 : m.Loading ? new StatusChip("loading", StatusTone.Info)
                 : new StatusChip("not loaded"), m.LastError),
         ]).ToList();

@@ -27,7 +27,7 @@ public class ExecutionProviderTests
         if (!status.Available.Contains("CUDAExecutionProvider"))
         {
             Assert.Equal("CPU", status.Active);
-            Assert.Contains("CUDA was requested", status.Reason);
+            Assert.Contains("CUDA was required", status.Reason);
             Assert.Contains("-p:OnnxRuntimeGpu=true", status.Reason);
         }
         else
