@@ -3,7 +3,7 @@
 #   GPU (CUDA):     docker build -t webdemo:gpu --build-arg VARIANT=gpu .
 #                   docker run --gpus all -p 7860:7860 webdemo:gpu
 # The GPU variant builds with -p:OnnxRuntimeGpu=true (Microsoft.ML.OnnxRuntime.Gpu from nuget.org)
-# on a CUDA 12 + cuDNN 9 runtime image; the app picks CUDA at start and says so on /status.
+# on a CUDA 13 + cuDNN 9 runtime image; the app picks CUDA at start and says so on /status.
 ARG VARIANT=cpu
 
 # Only the project files under src/, each in its own folder: what `dotnet restore` reads. The
@@ -41,10 +41,11 @@ RUN gpu=$([ "$VARIANT" = gpu ] && echo true || echo false) \
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime-cpu
 
-# ONNX Runtime's CUDA provider needs CUDA 12 and cuDNN 9; the .NET runtime comes from the aspnet
+# ONNX Runtime 1.31's CUDA provider links CUDA 13 (libcublasLt.so.13, libcudart.so.13) and needs
+# cuDNN 9; the .NET runtime comes from the aspnet
 # image, its native dependencies (as the .NET runtime-deps image installs them) from apt;
 # noninteractive, or tzdata stops the build to ask for a time zone.
-FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 AS runtime-gpu
+FROM nvidia/cuda:13.0.0-cudnn-runtime-ubuntu24.04 AS runtime-gpu
 COPY --from=mcr.microsoft.com/dotnet/aspnet:10.0 /usr/share/dotnet /usr/share/dotnet
 RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet \
     && apt-get update \
