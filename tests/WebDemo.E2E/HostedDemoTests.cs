@@ -28,7 +28,8 @@ public class HostedDemoTests(PublishedApp app)
         await page.FillAsync("textarea", "a shared text\nwith two lines");
 
         await page.ClickAsync("[data-testid=share]");
-        await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Link copied");
+        // The click's round trip over the circuit can take seconds on a busy machine.
+        await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Link copied", new() { Timeout = 30_000 });
         var link = await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
         var opened = await OpenAsync(new Uri(link).PathAndQuery, width, height);
 
@@ -47,7 +48,8 @@ public class HostedDemoTests(PublishedApp app)
         await page.Locator(":is(input[data-testid=max-new-tokens], [data-testid=max-new-tokens] input)").BlurAsync();
 
         await page.ClickAsync("[data-testid=share]");
-        await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Link copied");
+        // The click's round trip over the circuit can take seconds on a busy machine.
+        await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Link copied", new() { Timeout = 30_000 });
         var link = await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
         Assert.Contains("decoding=beams", link);
         Assert.Contains("max_new_tokens=33", link);

@@ -50,7 +50,7 @@ public class ImagePageTests(PublishedApp app)
         await Assertions.Expect(page.Locator("[data-testid=image-details]")).ToContainTextAsync("128 × 128 · 400 steps");
         await Assertions.Expect(page.Locator("[data-testid=provenance]")).ToContainTextAsync("local");
         await Assertions.Expect(page.Locator("[data-testid=provenance]")).ToContainTextAsync(TestPaths.StableDiffusionRepoId);
-        Assert.True(await page.Locator("[data-testid=result-image]").EvaluateAsync<bool>("img => img.complete && img.naturalWidth === 128"));
+        await Assertions.Expect(page.Locator("[data-testid=result-image]")).ToHaveJSPropertyAsync("naturalWidth", 128);
         await Assertions.Expect(page.Locator("[data-testid=gallery-item]").First).ToBeVisibleAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(PublishedApp.ScreenshotDir, "image-local.png"), FullPage = true });
 
@@ -58,6 +58,26 @@ public class ImagePageTests(PublishedApp app)
         Assert.Equal("a-lighthouse-on-a-cliff-at-1234.png", download.SuggestedFilename);
         var path = await download.PathAsync();
         Assert.Equal(PngSignature, (await File.ReadAllBytesAsync(path))[..8]);
+    }
+
+    [Fact]
+    public async Task Auto_sends_it_to_the_models_provider_and_the_page_says_which()
+    {
+        var page = await app.OpenAsync("/image");
+        await page.Locator("[data-testid=provider]").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Hugging Face router" }).ClickAsync();
+        // Two cloud image models (this one and the configured SDXL): a model choice, this one first.
+        await Assertions.Expect(page.Locator("[data-testid=model-select]")).ToContainTextAsync(PublishedApp.ImageModel);
+        await TextArea(page, "prompt").FillAsync("A lighthouse, from the cloud");
+
+        await page.ClickAsync("button[data-testid=run]");
+
+        await Assertions.Expect(page.Locator("[data-testid=result-image]")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("[data-testid=provenance]")).ToContainTextAsync("hf-inference");
+        await Assertions.Expect(page.Locator("[data-testid=provenance]")).ToContainTextAsync(PublishedApp.ImageModel);
+        await Assertions.Expect(page.Locator("[data-testid=result-image]")).ToHaveJSPropertyAsync("naturalWidth", 1);
+        var request = Assert.Single(app.Router.Requests, r => r.Provider == "hf-inference" && r.Body.Contains("A lighthouse, from the cloud", StringComparison.Ordinal));
+        Assert.Contains("\"seed\"", request.Body, StringComparison.Ordinal); // the page always sends a seed, so the image can be made again
     }
 
     [Fact]

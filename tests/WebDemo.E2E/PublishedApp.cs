@@ -28,6 +28,9 @@ public sealed class PublishedApp : IAsyncLifetime
     /// <summary>The cloud model the fake router maps to hf-inference and prov-b.</summary>
     public const string CloudModel = "org/sentiment";
 
+    /// <summary>The text-to-image model the fake router serves (hf-inference, a 1×1 PNG).</summary>
+    public const string ImageModel = "org/image";
+
     /// <summary>The chat model the fake router serves (prov-a, then prov-b).</summary>
     public const string ChatModel = "org/chat";
 
@@ -51,6 +54,8 @@ public sealed class PublishedApp : IAsyncLifetime
         Router.Mapping[CloudModel] = ["hf-inference", "prov-b"];
         Router.Mapping[ChatModel] = ["prov-a", "prov-b"];
         Router.Tasks[ChatModel] = "conversational";
+        Router.Mapping[ImageModel] = ["hf-inference"];
+        Router.Tasks[ImageModel] = "text-to-image";
         var publishDir = await PublishAsync();
         var port = FreePort();
         BaseUrl = $"http://127.0.0.1:{port}";
@@ -78,6 +83,7 @@ public sealed class PublishedApp : IAsyncLifetime
         start.Environment["Summarization__MaxNewTokens"] = "4096";
         // Likewise the tiny Stable Diffusion pipeline needs many steps for a Stop to land mid-image.
         start.Environment["TextToImage__MaxSteps"] = "1000";
+        start.Environment["TextToImage__CloudModel"] = ImageModel;
         start.Environment["HF_TOKEN"] = Token;
         start.Environment["Cloud__RouterUrl"] = Router.Url;
         start.Environment["Cloud__HubUrl"] = Router.Url;
