@@ -10,6 +10,7 @@ using WebDemo.Inference.Onnx.Diffusion;
 using WebDemo.Inference.Onnx.Runtime;
 using WebDemo.Inference.Onnx.Tasks.TextToImage;
 using WebDemo.Inference.Tasks.TextToImage;
+using static WebDemo.Bench.BenchSupport;
 
 namespace WebDemo.Bench;
 
@@ -270,31 +271,4 @@ internal static class ImageBench
             .AddLocalTextToImage(configuration)
             .BuildServiceProvider();
     }
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "unknown";
-        }
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        if (sorted.Count == 0)
-            return double.NaN;
-        var mid = sorted.Count / 2;
-        return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
-
-    private static int Int(Dictionary<string, string> options, string name, int fallback) =>
-        options.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
-
-    private static string[] List(Dictionary<string, string> options, string name, string fallback) =>
-        (options.GetValueOrDefault(name) ?? fallback).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

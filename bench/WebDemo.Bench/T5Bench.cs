@@ -10,6 +10,7 @@ using WebDemo.Inference.Onnx.Generation;
 using WebDemo.Inference.Onnx.Runtime;
 using WebDemo.Inference.Onnx.Tasks.TextToText;
 using WebDemo.Inference.Tasks.Summarization;
+using static WebDemo.Bench.BenchSupport;
 
 namespace WebDemo.Bench;
 
@@ -204,18 +205,6 @@ internal static class T5Bench
             .BuildServiceProvider();
     }
 
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
     private static void Print(Row row) =>
         Console.WriteLine($"  {row.Engine,-25} {row.Decoder,-6} cache {row.Cache,-3}  x{row.Concurrency}: encoder {row.EncoderMs,7:0.0} ms, {row.MsPerToken,7:0.00} ms/token, {row.TokensPerSecond,7:0} tokens/s");
-
-    private static int Int(Dictionary<string, string> options, string name, int fallback) =>
-        options.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
-
-    private static string[] List(Dictionary<string, string> options, string name, string fallback) =>
-        (options.GetValueOrDefault(name) ?? fallback).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
