@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using WebDemo.Inference.Catalogue;
 using WebDemo.Inference.Queueing;
 using WebDemo.Inference.Status;
 
@@ -26,6 +28,8 @@ public static class TaskRegistration
             services.AddSingleton<TaskQueues>();
             services.AddSingleton<IStatusContributor>(sp => sp.GetRequiredService<TaskQueues>());
         }
+        // The router's catalogue where the cloud registered one (before its tasks), else none.
+        services.TryAddSingleton<IModelCatalogue, NoModelCatalogue>();
         services.AddSingleton<TTask>();
         services.AddSingleton<IInferenceTask<TRequest, TItem>>(sp => sp.GetRequiredService<TTask>());
         services.AddSingleton<IInferenceTask>(sp => sp.GetRequiredService<TTask>());
