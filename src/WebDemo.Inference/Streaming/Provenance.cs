@@ -21,6 +21,25 @@ public sealed record Provenance(
     public string? Failover => Attempts.Count <= 1 ? null
         : $"Answered by {Provider} after " + string.Join("; ", Attempts.Take(Attempts.Count - 1)
             .Select(a => $"{a.Provider} {a.Outcome}{(a.Status is { } status ? $" (HTTP {status})" : "")}")) + ".";
+
+    /// <summary>
+    /// Output tokens per second, when the backend counted them: over the time after the first result
+    /// when the output streamed (the first token's wait is the time to first result), else over the
+    /// whole call, as an answer that came in one piece (a beam search, a provider that does not
+    /// stream) has no streaming time to speak of. Null without a count or a time to divide by.
+    /// </summary>
+    public double? OutputTokensPerSecond
+    {
+        get
+        {
+            if (TokensOut is not { } output || output <= 0 || TotalMs <= 0)
+                return null;
+            var streaming = TotalMs - (TimeToFirstResultMs ?? 0);
+            if (streaming < 0.05 * TotalMs)
+                return output / (TotalMs / 1000);
+            return output > 1 ? (output - 1) / (streaming / 1000) : null;
+        }
+    }
 }
 
 /// <param name="Outcome">"ok", "failed", "skipped" (circuit open) or "cancelled".</param>
