@@ -1,5 +1,6 @@
 using MudBlazor.Services;
 using WebDemo.Features.Chat;
+using WebDemo.Features.Compare;
 using WebDemo.Features.Summarization;
 using WebDemo.Features.Translation;
 using WebDemo.Features.Flagging;
@@ -38,6 +39,7 @@ public static class WebDemoRegistration
         services.AddChatFeature(configuration);
         services.AddTextToImageFeature(configuration);
         services.AddFlaggingFeature(configuration);
+        services.AddCompareFeature(configuration); // after the tasks it measures
         return services;
     }
 }
