@@ -74,6 +74,13 @@ public sealed class FakeRouter : IAsyncDisposable
     /// </summary>
     public ConcurrentQueue<string> ServedModels { get; } = new();
 
+    /// <summary>
+    /// The router's own catalogue in <c>GET /v1/models</c>: model id → its provider entries as the router
+    /// writes them (<c>{"provider", "status", "context_length", "pricing", "throughput", ...}</c>), listed
+    /// after <see cref="ServedModels"/>. <see cref="Fault.MalformedJson"/> queued for <see cref="ModelsFaults"/> cuts the list short.
+    /// </summary>
+    public ConcurrentDictionary<string, object[]> Catalogue { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The provider name under which faults for <c>GET /v1/models</c> are queued.</summary>
     public const string ModelsFaults = "models";
 
@@ -185,12 +192,26 @@ public sealed class FakeRouter : IAsyncDisposable
         app.MapGet("/v1/models", async (HttpContext context) =>
         {
             router!.Requests.Enqueue(new RouterRequest(ModelsFaults, "", context.Request.Headers.Authorization.ToString(), ""));
-            if (await ApplyCommonFaultAsync(router.NextFault(ModelsFaults), context, code => new { error = new { message = $"fake {code}" } }))
+            var fault = router.NextFault(ModelsFaults);
+            if (await ApplyCommonFaultAsync(fault, context, code => new { error = new { message = $"fake {code}" } }))
                 return;
+            if (fault is Fault.MalformedJson)
+            {
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync("{\"object\": \"list\", \"data\": [{\"id\": \"org/");
+                return;
+            }
             await context.Response.WriteAsJsonAsync(new
             {
                 @object = "list",
-                data = router.ServedModels.Select(id => new { id, @object = "model", created = 1_700_000_000, owned_by = "library" }),
+                data = router.ServedModels.Select(id => new Dictionary<string, object>
+                    {
+                        ["id"] = id, ["object"] = "model", ["created"] = 1_700_000_000, ["owned_by"] = "library",
+                    })
+                    .Concat(router.Catalogue.Select(model => new Dictionary<string, object>
+                    {
+                        ["id"] = model.Key, ["object"] = "model", ["created"] = 1_700_000_000, ["owned_by"] = "org", ["providers"] = model.Value,
+                    })),
             });
         });
 

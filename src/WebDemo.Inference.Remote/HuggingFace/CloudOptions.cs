@@ -14,6 +14,12 @@ public sealed class CloudOptions
     /// <summary>How long a model's provider mapping is reused before it is asked for again.</summary>
     public TimeSpan MappingCacheDuration { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How long the router's catalogue (<c>GET /v1/models</c>: prices, context lengths, probes) is reused before it is read again.</summary>
+    public TimeSpan CatalogueCacheDuration { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long one read of the router's catalogue may take; a slower one fails (and the last good copy stays).</summary>
+    public TimeSpan CatalogueTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Budgets for tasks answered in one response (classification, summarization, ...).</summary>
     public SingleResponseTimeouts SingleResponse { get; set; } = new();
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using WebDemo.Inference.Catalogue;
 using WebDemo.Inference.Configuration;
 using WebDemo.Inference.Remote.HuggingFace.Resilience;
 using WebDemo.Inference.Status;
@@ -11,7 +12,7 @@ public static class HuggingFaceRouterRegistration
 {
     /// <summary>
     /// Hugging Face Inference Providers, the infrastructure every cloud task shares: the router
-    /// client, provider mappings, per-provider resilience and the Status page section. Each
+    /// client, provider mappings, the router's catalogue, per-provider resilience and the Status page section. Each
     /// task's cloud backends add themselves (AddCloud…).
     /// </summary>
     public static IServiceCollection AddHuggingFaceRouter(this IServiceCollection services, IConfiguration configuration)
@@ -30,6 +31,8 @@ public static class HuggingFaceRouterRegistration
             .Bind(configuration.GetSection(CloudOptions.Section))
             .Validate(o => Uri.TryCreate(o.RouterUrl, UriKind.Absolute, out _) && Uri.TryCreate(o.HubUrl, UriKind.Absolute, out _),
                 "Cloud:RouterUrl and Cloud:HubUrl must be absolute URLs.")
+            .Validate(o => o.CatalogueCacheDuration > TimeSpan.Zero && o.CatalogueTimeout > TimeSpan.Zero,
+                "Cloud:CatalogueCacheDuration and Cloud:CatalogueTimeout must be positive.")
             .ValidateOnStart();
 
         // Timeouts belong to the Polly pipelines (per task), not to HttpClient.
@@ -51,6 +54,8 @@ public static class HuggingFaceRouterRegistration
         services.AddSingleton<ProviderPipelines>();
         services.AddSingleton<ProviderMapping>();
         services.AddSingleton<RouterClient>();
+        // Before any task's TryAdd of NoModelCatalogue, so the router's catalogue is the one used.
+        services.AddSingleton<IModelCatalogue, RouterCatalogue>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStatusContributor, CloudStatus>());
         return services;
     }

@@ -28,6 +28,9 @@ public sealed record CatalogueSnapshot(
     DateTimeOffset? ReadAt,
     string? UnavailableReason)
 {
+    /// <summary>The last good read, kept while the router cannot be read again (<see cref="UnavailableReason"/> says why).</summary>
+    public bool IsStale => ReadAt is not null && UnavailableReason is not null;
+
     public static CatalogueSnapshot Unavailable(string reason) =>
         new(new Dictionary<string, IReadOnlyList<ProviderOffer>>(StringComparer.Ordinal), null, reason);
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using WebDemo.Inference.Catalogue;
 using WebDemo.Inference.Tasks.Chat;
 using WebDemo.Inference.Tasks.Generation;
 using WebDemo.Inference.Tasks.TextClassification;
@@ -27,4 +28,7 @@ namespace WebDemo.Inference.Json;
 [JsonSerializable(typeof(ChatCompletion))]
 [JsonSerializable(typeof(OpenAIError))]
 [JsonSerializable(typeof(OpenAIModelList))]
+[JsonSerializable(typeof(RouterModelListWire))]
+[JsonSerializable(typeof(RouterModelWire))]
+[JsonSerializable(typeof(RouterProviderWire))]
 public sealed partial class InferenceJsonContext : JsonSerializerContext;

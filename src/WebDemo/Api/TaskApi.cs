@@ -19,6 +19,7 @@ internal static class TaskApi
 
         app.MapGet("/api/models", (IEnumerable<IInferenceTask> tasks) =>
             tasks.SelectMany(task => task.Models.Select(id => new { id, pipeline_tag = task.Name, local = task.LocalModels.Contains(id) })));
+        app.MapCatalogueApi();
 
         app.MapPost("/models/{org}/{name}", ByModelAsync).DisableAntiforgery();
         app.MapPost("/{provider}/models/{org}/{name}", ByModelAsync).DisableAntiforgery();

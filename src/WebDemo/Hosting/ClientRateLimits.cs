@@ -1,6 +1,7 @@
 using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using WebDemo.Api;
 
 namespace WebDemo.Hosting;
 
@@ -56,4 +57,17 @@ internal sealed class ClientRateLimits : IDisposable
         $". Try again in {Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds)):0} s.";
 
     public void Dispose() => _limiter.Dispose();
+}
+
+internal static class ClientRateLimitEndpoints
+{
+    /// <summary>Counts each call of this endpoint against its caller's budget; over it, 429 problem+json with Retry-After.</summary>
+    public static RouteHandlerBuilder RequireClientRateLimit(this RouteHandlerBuilder endpoint) =>
+        endpoint.AddEndpointFilter(async (context, next) =>
+        {
+            var limits = context.HttpContext.RequestServices.GetRequiredService<ClientRateLimits>();
+            return limits.TryStart(context.HttpContext.Connection.RemoteIpAddress) is { } wait
+                ? InferenceProblems.Problem(StatusCodes.Status429TooManyRequests, limits.Refusal(wait), wait)
+                : await next(context);
+        });
 }

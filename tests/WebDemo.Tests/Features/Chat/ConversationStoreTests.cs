@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using WebDemo.Features.Chat;
 using WebDemo.Features.Chat.Conversations;
 using WebDemo.Inference.Streaming;
-using WebDemo.Tests.Features.Flagging;
 using WebDemo.TestSupport;
 
 namespace WebDemo.Tests.Features.Chat;

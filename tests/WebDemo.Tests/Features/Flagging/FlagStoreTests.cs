@@ -175,13 +175,3 @@ public sealed class FlagStoreTests : IDisposable
         Assert.StartsWith($"The app's database ({Path.Combine(file, "data", AppDataLocation.FileName)}) cannot be used:", error.Message, StringComparison.Ordinal);
     }
 }
-
-/// <summary>A clock the test moves by hand.</summary>
-internal sealed class ManualClock : TimeProvider
-{
-    private DateTimeOffset _now = new(2026, 3, 14, 15, 9, 26, TimeSpan.Zero);
-
-    public override DateTimeOffset GetUtcNow() => _now;
-
-    public void Advance(TimeSpan by) => _now += by;
-}

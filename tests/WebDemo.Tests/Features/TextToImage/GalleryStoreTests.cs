@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using WebDemo.Features.TextToImage;
 using WebDemo.Features.TextToImage.Gallery;
-using WebDemo.Tests.Features.Flagging;
 using WebDemo.TestSupport;
 
 namespace WebDemo.Tests.Features.TextToImage;
