@@ -49,6 +49,9 @@ public class ComparePageTests(PublishedApp app)
         await Assertions.Expect(Row(page, "auto").Locator("[data-testid=served-by]")).ToContainTextAsync("prov-a × 3");
         await Assertions.Expect(Row(page, "prov-b")).ToContainTextAsync("2 / 1");
         await Assertions.Expect(Row(page, "prov-b")).ToContainTextAsync("PaymentRequired × 1");
+        // Beside the figures, what the router's catalogue claims of the named providers.
+        await Assertions.Expect(Row(page, "prov-b").Locator("[data-testid=claims]")).ToHaveTextAsync("$0.10 / $0.30 per M");
+        await Assertions.Expect(page.Locator("[data-testid=catalogue-row-prov-a]")).ToContainTextAsync("123.4 tokens/s");
         await Assertions.Expect(page.Locator("[data-testid=box-plot]")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=first-result-chart] svg")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=tokens-chart] svg")).ToBeVisibleAsync();

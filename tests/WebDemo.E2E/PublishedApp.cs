@@ -54,6 +54,12 @@ public sealed class PublishedApp : IAsyncLifetime
         Router.Mapping[CloudModel] = ["hf-inference", "prov-b"];
         Router.Mapping[ChatModel] = ["prov-a", "prov-b"];
         Router.Tasks[ChatModel] = "conversational";
+        // What the router's catalogue claims of the chat model's providers (the Compare page sets it beside its figures).
+        Router.Catalogue[ChatModel] =
+        [
+            new { provider = "prov-a", status = "live", context_length = 8192, pricing = new { input = 0.2, output = 0.6 }, throughput = 123.4, first_token_latency_ms = 250 },
+            new { provider = "prov-b", status = "live", context_length = 8192, pricing = new { input = 0.1, output = 0.3 } },
+        ];
         Router.Mapping[ImageModel] = ["hf-inference"];
         Router.Tasks[ImageModel] = "text-to-image";
         var publishDir = await PublishAsync();
