@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using WebDemo.Features.Compare;
-using WebDemo.Tests.Features.Flagging;
 using WebDemo.TestSupport;
 
 namespace WebDemo.Tests.Features.Compare;
