@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using WebDemo.Hosting;
 using WebDemo.Inference.Errors;
+using WebDemo.Inference.Routing;
 using WebDemo.Inference.Streaming;
 
 namespace WebDemo.Features.Compare;
@@ -12,7 +14,7 @@ namespace WebDemo.Features.Compare;
 /// runs with the chosen concurrency. Every run is reported as it ends. Stopping cancels the runs in
 /// flight (reported as "cancelled") and starts no more; what finished stays.
 /// </summary>
-internal sealed class ComparisonRunner(IEnumerable<ComparedTask> tasks, IOptions<CompareOptions> options) : IDisposable
+internal sealed class ComparisonRunner(IEnumerable<ComparedTask> tasks, IOptions<CompareOptions> options, IOptions<OperatorOptions> operatorOptions) : IDisposable
 {
     private readonly SemaphoreSlim _running = new(options.Value.MaxRunning, options.Value.MaxRunning);
     private readonly ConcurrentDictionary<string, bool> _clients = new(StringComparer.Ordinal);
@@ -49,6 +51,21 @@ internal sealed class ComparisonRunner(IEnumerable<ComparedTask> tasks, IOptions
         if (settings.MaxNewTokens is < 1 || settings.MaxNewTokens > limits.MaxNewTokens)
             return $"Max new tokens must be 1 to {limits.MaxNewTokens}.";
         return null;
+    }
+
+    /// <summary>
+    /// Null when the visitor may compare these targets; otherwise why not. With
+    /// <see cref="CompareOptions.RequireOperatorTokenForCloud"/>, a cloud target wants the operator
+    /// token (compared in constant time); local models never do.
+    /// </summary>
+    public string? OperatorRefusal(CompareSettings settings, string? presentedToken)
+    {
+        if (!options.Value.RequireOperatorTokenForCloud || settings.Targets.All(t => t.Provider == ProviderNames.Local))
+            return null;
+        if (operatorOptions.Value.Token?.Trim() is not { Length: > 0 } expected)
+            return "The operator allows cloud comparisons with the operator token only, and has set none: compare local models.";
+        return BearerTokens.Matches(presentedToken?.Trim(), expected) ? null
+            : "Cloud comparisons want the app's operator token: type it in the Operator token box.";
     }
 
     /// <summary>

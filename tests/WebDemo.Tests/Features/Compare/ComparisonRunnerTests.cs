@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using WebDemo.Features.Compare;
+using WebDemo.Hosting;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Streaming;
 using WebDemo.Inference.Tasks;
@@ -12,7 +13,8 @@ public sealed class ComparisonRunnerTests
     private static CompareSettings Settings(int runs = 4, int concurrency = 2, int warmup = 1, params CompareTargetSetting[] targets) =>
         new("scripted", "org/model", targets.Length > 0 ? targets : [new("auto", "org/model"), new("local", "tiny")], runs, concurrency, warmup, "hello");
 
-    private static ComparisonRunner Runner(ScriptedTask task, CompareOptions? options = null) => new([task], Options.Create(options ?? new CompareOptions()));
+    private static ComparisonRunner Runner(ScriptedTask task, CompareOptions? options = null, string? operatorToken = null) =>
+        new([task], Options.Create(options ?? new CompareOptions()), Options.Create(new OperatorOptions { Token = operatorToken }));
 
     [Fact]
     public async Task Each_target_runs_its_warmup_then_its_runs_at_the_chosen_concurrency_one_target_after_another()
@@ -89,6 +91,23 @@ public sealed class ComparisonRunnerTests
         Assert.Equal("Unknown task 'nope'.", runner.Refusal(Settings() with { Task = "nope" }));
         Assert.StartsWith("The prompt has 4,001 characters", runner.Refusal(Settings() with { Prompt = new string('x', 4001) }));
         Assert.Null(runner.Refusal(Settings()));
+    }
+
+    [Fact]
+    public void When_the_operator_asks_cloud_targets_want_the_operator_token_and_local_ones_never()
+    {
+        var guarded = new CompareOptions { RequireOperatorTokenForCloud = true };
+        var cloud = Settings();
+        var local = Settings(targets: [new("local", "tiny")]);
+        const string token = "op_compare_operator_token_1234";
+
+        Assert.Null(Runner(new ScriptedTask(), new CompareOptions(), token).OperatorRefusal(cloud, null)); // off by default
+        Assert.Null(Runner(new ScriptedTask(), guarded, token).OperatorRefusal(local, null));
+        Assert.Null(Runner(new ScriptedTask(), guarded, token).OperatorRefusal(cloud, " " + token + " "));
+        Assert.StartsWith("Cloud comparisons want the app's operator token", Runner(new ScriptedTask(), guarded, token).OperatorRefusal(cloud, "op_wrong"));
+        Assert.StartsWith("Cloud comparisons want", Runner(new ScriptedTask(), guarded, token).OperatorRefusal(cloud, null));
+        Assert.StartsWith("The operator allows cloud comparisons with the operator token only, and has set none",
+            Runner(new ScriptedTask(), guarded, operatorToken: null).OperatorRefusal(cloud, "anything"));
     }
 
     [Fact]
