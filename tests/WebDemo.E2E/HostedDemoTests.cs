@@ -140,6 +140,7 @@ public class HostedDemoTests(PublishedApp app)
     [InlineData("/status", "status-phone.png")]
     [InlineData("/image", "image-phone.png")]
     [InlineData("/chat", "chat-phone.png")]
+    [InlineData("/compare", "compare-phone.png")]
     public async Task Pages_fit_a_phone_without_sideways_scrolling(string path, string screenshot)
     {
         var page = await OpenAsync(path, 390, 844);
