@@ -106,7 +106,9 @@ internal abstract class RoutedTask<TRequest, TCall, TItem>(
     }
 
     /// <summary>Whether a link costs the operator's Hugging Face account (not the local model, not an operator's own server).</summary>
-    private bool IsCloud(string provider) => provider != ProviderNames.Local && !IsOperatorServer(provider);
+    private bool IsCloud(ChainLink<ITaskBackend<TCall, TItem>> link) => !IsLocal(link) && !IsOperatorServer(link.Provider);
+
+    private static bool IsLocal(ChainLink<ITaskBackend<TCall, TItem>> link) => link.Backend is ILocalTaskBackend<TCall, TItem>;
 
     private static InferenceException BudgetSpent(string refusal) => new(InferenceErrorKind.PaymentRequired, refusal);
 
@@ -144,7 +146,7 @@ internal abstract class RoutedTask<TRequest, TCall, TItem>(
                 p => cloud.Create(p, model), local, cloud.RouterChoice(model), request.Failover);
         if (budgetSpent is not null)
         {
-            var kept = chain.Where(link => !IsCloud(link.Provider)).ToList();
+            var kept = chain.Where(link => !IsCloud(link)).ToList();
             if (kept.Count == 0)
                 throw BudgetSpent(budgetSpent);
             if (kept.Count < chain.Count)
@@ -155,7 +157,7 @@ internal abstract class RoutedTask<TRequest, TCall, TItem>(
         await using var updates = FailoverRunner.RunAsync(Name, chain,
             (link, ct) =>
             {
-                meter?.Trying(link.Provider, link.Model, IsCloud(link.Provider));
+                meter?.Trying(link.Provider, link.Model, IsLocal(link), IsCloud(link));
                 return RunLinkAsync(request, link, ct);
             },
             Tokens, cancellationToken, ServedBy, buffered, cloud?.CallBudget).GetAsyncEnumerator(cancellationToken);
@@ -192,7 +194,7 @@ internal abstract class RoutedTask<TRequest, TCall, TItem>(
         TRequest request, ChainLink<ITaskBackend<TCall, TItem>> link, CancellationToken cancellationToken)
     {
         var call = CreateCall(request, link.Model);
-        return link.Backend is ILocalTaskBackend<TCall, TItem> && queues is not null
+        return IsLocal(link) && queues is not null
             ? queues.For(Name).RunAsync(ct => link.Backend.StreamAsync(call, ct), cancellationToken)
             : link.Backend.StreamAsync(call, cancellationToken);
     }

@@ -33,9 +33,9 @@ internal sealed class UsageMetering(
     /// Provider, its tokens at the catalogue's prices; null where that cannot be said (no price
     /// listed, nothing counted in tokens, or an operator's own server).
     /// </summary>
-    public decimal? EstimateCost(string provider, string model, int tokensIn, int tokensOut, bool isCloud)
+    public decimal? EstimateCost(string provider, string model, int tokensIn, int tokensOut, bool isLocal, bool isCloud)
     {
-        if (provider == ProviderNames.Local)
+        if (isLocal)
             return 0m;
         if (!isCloud || (tokensIn == 0 && tokensOut == 0) || catalogue.Cached.Offer(model, provider) is not { } offer)
             return null;
@@ -72,6 +72,7 @@ internal sealed class CallMeter(UsageMetering metering, string task, UsageCaller
     private readonly long _started = time.GetTimestamp();
     private string _provider = ProviderNames.Local;
     private string _model = "";
+    private bool _isLocal;
     private bool _isCloud;
     private string? _servedBy;
     private int _tokensIn;
@@ -83,9 +84,9 @@ internal sealed class CallMeter(UsageMetering metering, string task, UsageCaller
     private bool _finished;
 
     /// <summary>A link of the chain is being tried: a failure from here on is this one's.</summary>
-    public void Trying(string provider, string model, bool isCloud)
+    public void Trying(string provider, string model, bool isLocal, bool isCloud)
     {
-        (_provider, _model, _isCloud) = (provider, model, isCloud);
+        (_provider, _model, _isLocal, _isCloud) = (provider, model, isLocal, isCloud);
         _servedBy = null;
     }
 
@@ -117,6 +118,6 @@ internal sealed class CallMeter(UsageMetering metering, string task, UsageCaller
         var provider = _servedBy ?? _provider;
         metering.Record(new UsageRecord(time.GetUtcNow(), caller?.Surface ?? "other", caller?.BrowserId, task, provider, _model,
             _tokensIn, _tokensOut, _images, _steps, time.GetElapsedTime(_started).TotalMilliseconds, _outcome, _errorKind,
-            metering.EstimateCost(provider, _model, _tokensIn, _tokensOut, _isCloud), _isCloud));
+            metering.EstimateCost(provider, _model, _tokensIn, _tokensOut, _isLocal, _isCloud), _isCloud));
     }
 }
