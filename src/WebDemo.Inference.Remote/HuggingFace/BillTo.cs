@@ -13,8 +13,8 @@ internal sealed partial class BillTo(IOptions<CloudOptions> options) : Delegatin
 {
     public const string Header = "X-HF-Bill-To";
 
-    /// <summary>What a Hub organization's name may be: letters, digits, '-', '_' and '.', starting with a letter or digit.</summary>
-    public static bool IsValid(string? organization) => organization is null || OrganizationName().IsMatch(organization);
+    /// <summary>What a Hub organization's name may be (letters, digits, '-', '_' and '.', starting with a letter or digit), or nothing: no billing header.</summary>
+    public static bool IsValid(string? organization) => string.IsNullOrEmpty(organization) || OrganizationName().IsMatch(organization);
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")]
     private static partial Regex OrganizationName();
