@@ -97,3 +97,45 @@ public sealed class UsageApiTests : IAsyncLifetime
         Assert.Equal(JsonValueKind.Null, body.RootElement.GetProperty("budget").GetProperty("tokensLimit").ValueKind);
     }
 }
+
+/// <summary>The daily cloud budget as an API caller meets it: a problem in words, and nothing sent to the router.</summary>
+public sealed class CloudBudgetApiTests : IAsyncLifetime
+{
+    private FakeRouter _router = null!;
+    private KestrelApp _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _router = await FakeRouter.StartAsync();
+        _router.Mapping["org/sentiment"] = ["prov-a"];
+        _app = KestrelApp.Start(settings => settings
+            .Router(_router.Url)
+            .Token("hf_budget_test_token")
+            .Set("TextClassification:CloudModel", "org/sentiment")
+            .Set("Usage:DailyBudget:Tokens", "10"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _router.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_call_naming_a_cloud_provider_is_refused_with_402_once_the_budget_is_spent()
+    {
+        using var http = _app.CreateClient();
+        var ok = await http.PostAsync("/prov-a/models/org/sentiment", new StringContent("""{"inputs": "good"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var now = _app.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        ((IUsageRecorder)_app.Services.GetRequiredService<CloudBudget>()).Record(Call(now, TimeSpan.Zero, null, tokensIn: 10, tokensOut: 0));
+
+        var refused = await http.PostAsync("/prov-a/models/org/sentiment", new StringContent("""{"inputs": "good"}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.PaymentRequired, refused.StatusCode);
+        using var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
+        Assert.StartsWith("Today's cloud budget of this app is spent (10 of 10 tokens); local models still work.",
+            problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Single(_router.Requests, r => r.Provider == "prov-a");
+    }
+}
