@@ -2,8 +2,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using WebDemo.Features.Usage;
+using WebDemo.Inference.Streaming;
+using WebDemo.Inference.Tasks.TextClassification;
 using WebDemo.Inference.Usage;
 using WebDemo.TestSupport;
 using static WebDemo.Tests.Features.Usage.UsageStoreTests;
@@ -77,6 +81,28 @@ public sealed class UsageApiTests : IAsyncLifetime
         using var http2 = _app.CreateClient();
         var mine = await (await http2.SendAsync(Get("/api/usage", BrowserB))).Content.ReadAsStringAsync();
         Assert.DoesNotContain("secret", mine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_hub_call_is_recorded_as_the_hubs_for_the_browser_that_connected()
+    {
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl(_app.BaseUrl + "/hubs/inference", options => options.Headers["Cookie"] = $"webdemo_browser={BrowserB}")
+            .Build();
+        await connection.StartAsync();
+
+        // The model cannot be fetched offline: the call fails, and a failed call is usage too.
+        await Assert.ThrowsAsync<HubException>(async () =>
+        {
+            await foreach (var _ in connection.StreamAsync<InferenceUpdate<ClassifiedText>>("TextClassification",
+                new TextClassificationRequest(["a secret sentence"], TestPaths.SentimentRepoId)))
+            {
+            }
+        });
+        await Store.FlushAsync();
+
+        var call = (await Store.RecentAsync(BrowserB, 1)).Single();
+        Assert.Equal((UsageContext.Hub, "text-classification", UsageOutcome.Failed), (call.Surface, call.Task, call.Outcome));
     }
 
     [Fact]
