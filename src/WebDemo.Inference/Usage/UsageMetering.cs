@@ -100,7 +100,12 @@ internal sealed class CallMeter(UsageMetering metering, string task, UsageCaller
         _servedBy ??= servedBy;
     }
 
-    public void Served() => _outcome = UsageOutcome.Ok;
+    /// <summary>The call is answered: recorded now, before the caller has the final update, so that what it shows next includes it.</summary>
+    public void Served()
+    {
+        _outcome = UsageOutcome.Ok;
+        Finish();
+    }
 
     public void Failed(Exception error) => (_outcome, _errorKind) = error switch
     {

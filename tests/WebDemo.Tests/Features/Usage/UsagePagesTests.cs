@@ -1,6 +1,5 @@
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using MudBlazor;
 using WebDemo.Components.Pages;
@@ -13,7 +12,6 @@ using WebDemo.Inference.Tasks;
 using WebDemo.Inference.Tasks.TextClassification;
 using WebDemo.Inference.Usage;
 using WebDemo.Tests.Features.TextClassification;
-using WebDemo.TestSupport;
 using static WebDemo.Tests.Features.Usage.UsageStoreTests;
 
 namespace WebDemo.Tests.Features.Usage;
@@ -22,7 +20,7 @@ namespace WebDemo.Tests.Features.Usage;
 public sealed class UsagePagesTests : IAsyncLifetime
 {
     private readonly BunitContext _ctx = MudTestContext.Create();
-    private readonly TempDirectory _data = new();
+    private readonly UsageServices _usage = new();
     private readonly BrowserIdentity _browser = new();
     private readonly ScriptedBackend _backend = new();
     private ServiceProvider _services = null!;
@@ -31,11 +29,7 @@ public sealed class UsagePagesTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _services = new TestSettings()
-            .Set("Data:Folder", Path.Combine(_data.Path, "data"))
-            .Services((services, configuration) => services.AddLogging().AddUsageFeature(configuration));
-        foreach (var hosted in _services.GetServices<IHostedService>())
-            await hosted.StartAsync(CancellationToken.None);
+        _services = await _usage.StartAsync(clock: null);
         _browser.Identify(BrowserA);
         _ctx.Services.AddSingleton(Store);
         _ctx.Services.AddSingleton(_services.GetRequiredService<IEnumerable<IStatusContributor>>());
@@ -56,11 +50,7 @@ public sealed class UsagePagesTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _ctx.DisposeAsync();
-        foreach (var hosted in _services.GetServices<IHostedService>())
-            await hosted.StopAsync(CancellationToken.None);
-        await _services.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _data.Dispose();
+        await _usage.DisposeAsync();
     }
 
     [Fact]

@@ -1,10 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using WebDemo.Tests.Features.Flagging;
 using WebDemo.Features.Usage;
 using WebDemo.Inference.Status;
 using WebDemo.Inference.Usage;
-using WebDemo.TestSupport;
 
 namespace WebDemo.Tests.Features.Usage;
 
@@ -14,39 +12,12 @@ public sealed class UsageStoreTests : IAsyncDisposable
     internal const string BrowserA = "AAAAAAAAAAAAAAAAAAAAAA";
     internal const string BrowserB = "AQAAAAAAAAAAAAAAAAAAAA";
 
-    private readonly TempDirectory _data = new();
+    private readonly UsageServices _usage = new();
     private readonly ManualClock _clock = new();
-    private readonly List<ServiceProvider> _services = [];
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var services in _services)
-        {
-            foreach (var hosted in services.GetServices<IHostedService>())
-                await hosted.StopAsync(CancellationToken.None);
-            await services.DisposeAsync();
-        }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // release the file before the folder goes
-        _data.Dispose();
-    }
+    public ValueTask DisposeAsync() => _usage.DisposeAsync();
 
-    /// <summary>The usage feature's services on this test's data folder, started as the host starts them.</summary>
-    private async Task<ServiceProvider> StartAsync(params (string Key, string Value)[] settings)
-    {
-        var services = new TestSettings()
-            .Set("Data:Folder", Path.Combine(_data.Path, "data"))
-            .Set(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
-            .Services((services, configuration) =>
-            {
-                services.AddLogging();
-                services.AddUsageFeature(configuration);
-                services.AddSingleton<TimeProvider>(_clock);
-            });
-        _services.Add(services);
-        foreach (var hosted in services.GetServices<IHostedService>())
-            await hosted.StartAsync(CancellationToken.None);
-        return services;
-    }
+    private Task<ServiceProvider> StartAsync(params (string Key, string Value)[] settings) => _usage.StartAsync(_clock, settings);
 
     /// <summary>A call that ended <paramref name="ago"/> before the clock's now.</summary>
     internal static UsageRecord Call(DateTimeOffset now, TimeSpan ago, string? browser, string provider = "prov-a", string model = "org/m1",
