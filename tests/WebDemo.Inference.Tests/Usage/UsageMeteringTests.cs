@@ -81,15 +81,18 @@ public class UsageMeteringTests
         public IReadOnlyCollection<string> Models => [LocalModel];
     }
 
-    /// <summary>One cloud provider, prov-a, serving every model.</summary>
+    /// <summary>One cloud provider, prov-a, serving every model, and the operator's own server srv-a.</summary>
     private sealed class Cloud : ICloudTaskBackends<TextClassificationCall, ClassifiedText>
     {
         public Classifier ProvA { get; } = new("prov-a", 1_000);
+        public Classifier SrvA { get; } = new("srv-a", 10);
         public string? UnavailableReason => null;
         public Task<IReadOnlyList<CloudProvider>> ProvidersAsync(string model, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<CloudProvider>>([new CloudProvider("prov-a", model)]);
-        public bool IsKnownProvider(string provider) => provider == "prov-a";
-        public ITaskBackend<TextClassificationCall, ClassifiedText> Create(CloudProvider provider, string model) => ProvA;
+        public bool IsKnownProvider(string provider) => provider is "prov-a" or "srv-a";
+        public bool IsOperatorServer(string provider) => provider == "srv-a";
+        public ITaskBackend<TextClassificationCall, ClassifiedText> Create(CloudProvider provider, string model) =>
+            provider.Name == "srv-a" ? SrvA : ProvA;
         public CloudProvider? RouterChoice(string model) => null;
         public TimeSpan CallBudget => TimeSpan.FromMinutes(1);
     }
@@ -233,6 +236,20 @@ public class UsageMeteringTests
         Assert.Equal(setup.Budget.Refusal, error.Message);
         Assert.Equal(0, setup.Cloud.ProvA.Calls);
         Assert.Equal(ProviderNames.Local, local[^1].Provenance!.Provider);
+    }
+
+    [Fact]
+    public async Task The_operators_own_server_is_neither_cloud_nor_stopped_by_the_budget()
+    {
+        var setup = new Setup();
+        setup.Budget.Refusal = "spent";
+
+        await setup.Task.RunAsync(Texts(1, CloudModel, "srv-a")).ToListAsync();
+
+        Assert.Equal(1, setup.Cloud.SrvA.Calls);
+        var record = setup.Single;
+        Assert.Equal(("srv-a", 10, false), (record.Provider, record.TokensIn, record.IsCloud));
+        Assert.Null(record.EstimatedCostUsd); // no price is known for it
     }
 
     [Fact]
