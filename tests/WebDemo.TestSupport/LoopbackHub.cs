@@ -6,10 +6,11 @@ using WebDemo.LocalHub;
 namespace WebDemo.TestSupport;
 
 /// <summary>One request the hub (or the fake router) saw.</summary>
-public sealed record HubRequest(string Method, string Path, string? Range, string? Authorization, string? UserAgent = null)
+public sealed record HubRequest(string Method, string Path, string? Range, string? Authorization, string? UserAgent = null, string? BillTo = null)
 {
     public static HubRequest From(HttpRequest request) => new(request.Method, request.Path.Value ?? "",
-        OrNull(request.Headers.Range.ToString()), OrNull(request.Headers.Authorization.ToString()), OrNull(request.Headers.UserAgent.ToString()));
+        OrNull(request.Headers.Range.ToString()), OrNull(request.Headers.Authorization.ToString()), OrNull(request.Headers.UserAgent.ToString()),
+        OrNull(request.Headers["X-HF-Bill-To"].ToString()));
 
     private static string? OrNull(string value) => value.Length > 0 ? value : null;
 }

@@ -11,6 +11,12 @@ public sealed class CloudOptions
     /// <summary>The Hub API, for the models' provider mappings; HF_ENDPOINT by default.</summary>
     public string HubUrl { get; set; } = "https://huggingface.co";
 
+    /// <summary>
+    /// The Hub organization the router bills this app's calls to (header <c>X-HF-Bill-To</c>); unset,
+    /// the token's own account pays. The token's user must be a member allowed to spend for it.
+    /// </summary>
+    public string? BillTo { get; set; }
+
     /// <summary>How long a model's provider mapping is reused before it is asked for again.</summary>
     public TimeSpan MappingCacheDuration { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -33,13 +33,17 @@ public static class HuggingFaceRouterRegistration
                 "Cloud:RouterUrl and Cloud:HubUrl must be absolute URLs.")
             .Validate(o => o.CatalogueCacheDuration > TimeSpan.Zero && o.CatalogueTimeout > TimeSpan.Zero,
                 "Cloud:CatalogueCacheDuration and Cloud:CatalogueTimeout must be positive.")
+            .Validate(o => BillTo.IsValid(o.BillTo),
+                "Cloud:BillTo must be a Hugging Face organization's name (letters, digits, '-', '_' and '.'), or unset.")
             .ValidateOnStart();
 
         // Timeouts belong to the Polly pipelines (per task), not to HttpClient.
         services.AddTransient<RouterHandler>();
+        services.AddTransient<BillTo>();
         services.AddHttpClient(RouterClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .AddHttpMessageHandler<RouterHandler>()
             .AddHttpMessageHandler(() => new HuggingFaceUserAgent())
+            .AddHttpMessageHandler<BillTo>()
             .RedactLoggedHeaders(["Authorization"]);
         // An answer's file URL (a generated image): through the same pipelines, without the token,
         // and redirects only as RouterClient.FetchFileAsync checks them.

@@ -3,6 +3,7 @@ using WebDemo.Inference.Errors;
 using WebDemo.Inference.Queueing;
 using WebDemo.Inference.Routing;
 using WebDemo.Inference.Streaming;
+using WebDemo.Inference.Usage;
 
 namespace WebDemo.Inference.Tasks;
 
@@ -11,12 +12,15 @@ namespace WebDemo.Inference.Tasks;
 /// offered and the cloud usable, plan the provider chain (local, or cloud providers then the
 /// local model) and walk it with failover. A task adds its validation, its call record and
 /// how to count tokens. Work on this machine waits its turn in the task's queue; cloud calls
-/// do not, as they cost this server only a connection.
+/// do not, as they cost this server only a connection. Each call that reaches its chain is
+/// metered once (<see cref="UsageMetering"/>), and while the operator's daily cloud budget is
+/// spent the chain keeps only the links that are not Hugging Face Inference Providers.
 /// </summary>
 internal abstract class RoutedTask<TRequest, TCall, TItem>(
     IEnumerable<ILocalTaskBackend<TCall, TItem>> localBackends,
     ICloudTaskBackends<TCall, TItem>? cloud,
-    TaskQueues? queues) : IInferenceTask<TRequest, TItem>
+    TaskQueues? queues,
+    UsageMetering? usage = null) : IInferenceTask<TRequest, TItem>
     where TRequest : ITaskRequest
 {
     private readonly IReadOnlyList<ILocalTaskBackend<TCall, TItem>> _local = localBackends.ToList();
@@ -50,6 +54,9 @@ internal abstract class RoutedTask<TRequest, TCall, TItem>(
 
     /// <summary>The provider the router says served an item (x-inference-provider), when it says.</summary>
     protected virtual string? ServedBy(TItem item) => null;
+
+    /// <summary>Images one item delivers and their denoising steps, for usage accounting; none for text tasks.</summary>
+    protected virtual (int Images, int? Steps) Images(TItem item) => (0, null);
 
     public bool IsOperatorServer(string provider) => cloud?.IsOperatorServer(provider) == true;
 
@@ -89,8 +96,21 @@ internal abstract class RoutedTask<TRequest, TCall, TItem>(
         localBackend ??= _local.FirstOrDefault(b => b.Models.Count > 0);
         var local = localBackend is null ? null : new ChainLink<ITaskBackend<TCall, TItem>>(
             localBackend.Provider, localBackend.Models.Contains(model) ? model : localBackend.Models.First(), localBackend, localBackend.Device);
-        return RunChainAsync(request, provider, model, local, buffered, cancellationToken);
+
+        // The budget is checked before anything is sent, so that the API can answer 402 at once.
+        var budgetSpent = provider == ProviderNames.Local ? null : usage?.BudgetRefusal;
+        if (budgetSpent is not null && !IsOperatorServer(provider)
+            && (provider != ProviderNames.Auto || (local is null && cloud?.ServerModels.Contains(model) != true)))
+            throw BudgetSpent(budgetSpent);
+        return RunChainAsync(request, provider, model, local, buffered, usage?.Start(Name), budgetSpent, cancellationToken);
     }
+
+    /// <summary>Whether a link costs the operator's Hugging Face account (not the local model, not an operator's own server).</summary>
+    private bool IsCloud(ChainLink<ITaskBackend<TCall, TItem>> link) => !IsLocal(link) && !IsOperatorServer(link.Provider);
+
+    private static bool IsLocal(ChainLink<ITaskBackend<TCall, TItem>> link) => link.Backend is ILocalTaskBackend<TCall, TItem>;
+
+    private static InferenceException BudgetSpent(string refusal) => new(InferenceErrorKind.PaymentRequired, refusal);
 
     /// <summary>
     /// Which provider and model: a named provider as given; none means local when the model runs
@@ -113,21 +133,59 @@ internal abstract class RoutedTask<TRequest, TCall, TItem>(
             ? $"No model is served here for {Name}."
             : $"Model '{model}' is not served here for {Name}. Available: {string.Join(", ", available)}.");
 
+    /// <param name="meter">This call's usage meter; null when usage is not accounted.</param>
+    /// <param name="budgetSpent">The budget's refusal while the daily cloud budget is spent: cloud links are left out.</param>
     private async IAsyncEnumerable<InferenceUpdate<TItem>> RunChainAsync(
         TRequest request, string provider, string model, ChainLink<ITaskBackend<TCall, TItem>>? local, bool buffered,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        CallMeter? meter, string? budgetSpent, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         IReadOnlyList<ChainLink<ITaskBackend<TCall, TItem>>> chain = provider == ProviderNames.Local
             ? [local!]
             : ProviderRouter.Plan(provider, model,
                 await cloud!.ProvidersAsync(model, cancellationToken).ConfigureAwait(false),
                 p => cloud.Create(p, model), local, cloud.RouterChoice(model), request.Failover);
-
-        await foreach (var update in FailoverRunner.RunAsync(Name, chain,
-            (link, ct) => RunLinkAsync(request, link, ct),
-            Tokens, cancellationToken, ServedBy, buffered, cloud?.CallBudget).ConfigureAwait(false))
+        if (budgetSpent is not null)
         {
-            yield return update;
+            var kept = chain.Where(link => !IsCloud(link)).ToList();
+            if (kept.Count == 0)
+                throw BudgetSpent(budgetSpent);
+            if (kept.Count < chain.Count)
+                yield return InferenceUpdate<TItem>.ForProgress(new ProgressInfo("budget", $"{budgetSpent} Trying {kept[0].Provider}…"));
+            chain = kept;
+        }
+
+        await using var updates = FailoverRunner.RunAsync(Name, chain,
+            (link, ct) =>
+            {
+                meter?.Trying(link.Provider, link.Model, IsLocal(link), IsCloud(link));
+                return RunLinkAsync(request, link, ct);
+            },
+            Tokens, cancellationToken, ServedBy, buffered, cloud?.CallBudget).GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                        break;
+                }
+                catch (Exception ex)
+                {
+                    meter?.Failed(ex);
+                    throw;
+                }
+                var update = updates.Current;
+                if (update.Partial is { } item)
+                    meter?.Item(Tokens(item), Images(item), ServedBy(item));
+                else if (update.Kind == UpdateKind.Final)
+                    meter?.Served();
+                yield return update;
+            }
+        }
+        finally
+        {
+            meter?.Finish();
         }
     }
 
@@ -136,7 +194,7 @@ internal abstract class RoutedTask<TRequest, TCall, TItem>(
         TRequest request, ChainLink<ITaskBackend<TCall, TItem>> link, CancellationToken cancellationToken)
     {
         var call = CreateCall(request, link.Model);
-        return link.Backend is ILocalTaskBackend<TCall, TItem> && queues is not null
+        return IsLocal(link) && queues is not null
             ? queues.For(Name).RunAsync(ct => link.Backend.StreamAsync(call, ct), cancellationToken)
             : link.Backend.StreamAsync(call, cancellationToken);
     }

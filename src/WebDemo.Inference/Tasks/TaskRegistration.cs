@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using WebDemo.Inference.Catalogue;
 using WebDemo.Inference.Queueing;
 using WebDemo.Inference.Status;
+using WebDemo.Inference.Usage;
 
 namespace WebDemo.Inference.Tasks;
 
@@ -30,6 +31,8 @@ public static class TaskRegistration
         }
         // The router's catalogue where the cloud registered one (before its tasks), else none.
         services.TryAddSingleton<IModelCatalogue, NoModelCatalogue>();
+        // Usage accounting: records go to every IUsageRecorder the host adds (none here), priced from the catalogue.
+        services.TryAddSingleton<UsageMetering>();
         services.AddSingleton<TTask>();
         services.AddSingleton<IInferenceTask<TRequest, TItem>>(sp => sp.GetRequiredService<TTask>());
         services.AddSingleton<IInferenceTask>(sp => sp.GetRequiredService<TTask>());

@@ -3,6 +3,7 @@ using WebDemo.Hosting;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Streaming;
 using WebDemo.Inference.Tasks;
+using WebDemo.Inference.Usage;
 
 namespace WebDemo.Api;
 
@@ -64,8 +65,9 @@ internal static class TaskHttp
         {
             // Validates before anything is sent. A collected answer is shown to no one until it is
             // complete, so it may fail over even part-way (RunBufferedAsync).
-            updates = (streaming ? task.RunAsync(request, ct) : task.RunBufferedAsync(request, ct))
-                .EndOnShutdown(http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, ct);
+            using (UsageContext.Enter(UsageContext.Api, BrowserIds.Of(http)))
+                updates = (streaming ? task.RunAsync(request, ct) : task.RunBufferedAsync(request, ct))
+                    .EndOnShutdown(http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, ct);
         }
         catch (InferenceException ex)
         {

@@ -5,7 +5,7 @@ namespace WebDemo.Data;
 
 /// <summary>
 /// The app's one SQLite database (docs/ARCHITECTURE.md, "Server-side state"): every feature that
-/// keeps state (flags, conversations, the image gallery, comparisons) adds its tables here. A
+/// keeps state (flags, conversations, the image gallery, comparisons, usage) adds its tables here. A
 /// feature declares its table in its own folder with an <see cref="IEntityTypeConfiguration{T}"/>
 /// and a <c>DbSet</c> below, and adds a migration (Data/Migrations), so existing rows survive an upgrade.
 /// </summary>
@@ -18,6 +18,8 @@ internal sealed class AppDatabase(DbContextOptions<AppDatabase> options) : DbCon
     public DbSet<Features.TextToImage.Gallery.GalleryImage> GalleryImages => Set<Features.TextToImage.Gallery.GalleryImage>();
 
     public DbSet<Features.Compare.SavedComparison> Comparisons => Set<Features.Compare.SavedComparison>();
+
+    public DbSet<Features.Usage.UsageRow> Usage => Set<Features.Usage.UsageRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(AppDatabase).Assembly);

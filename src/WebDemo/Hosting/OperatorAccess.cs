@@ -18,7 +18,7 @@ public sealed class OperatorOptions
 }
 
 /// <summary>
-/// The endpoints for whoever runs the demo (flags now; usage later), under <c>/operator</c>: off
+/// The endpoints for whoever runs the demo (flags, usage), under <c>/operator</c>: off
 /// (404) without a configured token, else each call is counted against the caller's rate limit and
 /// must carry <c>Authorization: Bearer &lt;token&gt;</c>, compared in constant time. The token is never logged.
 /// </summary>

@@ -6,6 +6,7 @@ using WebDemo.Features.Translation;
 using WebDemo.Features.Flagging;
 using WebDemo.Features.TextClassification;
 using WebDemo.Features.TextToImage;
+using WebDemo.Features.Usage;
 using WebDemo.Hubs;
 
 namespace WebDemo.Hosting;
@@ -39,6 +40,7 @@ public static class WebDemoRegistration
         services.AddChatFeature(configuration);
         services.AddTextToImageFeature(configuration);
         services.AddFlaggingFeature(configuration);
+        services.AddUsageFeature(configuration);
         services.AddCompareFeature(configuration); // after the tasks it measures
         return services;
     }

@@ -4,6 +4,7 @@ using WebDemo.Hosting;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Streaming;
 using WebDemo.Inference.Tasks;
+using WebDemo.Inference.Usage;
 
 namespace WebDemo.Hubs;
 
@@ -39,7 +40,8 @@ public sealed partial class InferenceHub(IServiceProvider services, ILogger<Infe
         IAsyncEnumerable<InferenceUpdate<TItem>> updates;
         try
         {
-            updates = task.RunAsync(request, cancellationToken);
+            using (UsageContext.Enter(UsageContext.Hub, BrowserIds.Of(Context.GetHttpContext())))
+                updates = task.RunAsync(request, cancellationToken);
         }
         catch (InferenceException ex)
         {

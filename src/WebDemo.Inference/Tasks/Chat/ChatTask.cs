@@ -1,4 +1,5 @@
 using WebDemo.Inference.Queueing;
+using WebDemo.Inference.Usage;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
@@ -13,8 +14,9 @@ internal sealed class ChatTask(
     IEnumerable<ILocalTaskBackend<ChatCall, ChatDelta>> localBackends,
     IOptions<ChatTaskOptions> options,
     ICloudTaskBackends<ChatCall, ChatDelta>? cloud = null,
-    TaskQueues? queues = null)
-    : RoutedTask<ChatRequest, ChatCall, ChatDelta>(localBackends, cloud, queues)
+    TaskQueues? queues = null,
+    UsageMetering? usage = null)
+    : RoutedTask<ChatRequest, ChatCall, ChatDelta>(localBackends, cloud, queues, usage)
 {
     protected override IReadOnlyList<string> CloudModels => options.Value.AllowedModels;
 

@@ -1,4 +1,5 @@
 using WebDemo.Inference.Queueing;
+using WebDemo.Inference.Usage;
 using Microsoft.Extensions.Options;
 
 namespace WebDemo.Inference.Tasks.TextClassification;
@@ -11,8 +12,9 @@ internal sealed class TextClassificationTask(
     IEnumerable<ILocalTaskBackend<TextClassificationCall, ClassifiedText>> localBackends,
     IOptions<TextClassificationOptions> options,
     ICloudTaskBackends<TextClassificationCall, ClassifiedText>? cloud = null,
-    TaskQueues? queues = null)
-    : RoutedTask<TextClassificationRequest, TextClassificationCall, ClassifiedText>(localBackends, cloud, queues)
+    TaskQueues? queues = null,
+    UsageMetering? usage = null)
+    : RoutedTask<TextClassificationRequest, TextClassificationCall, ClassifiedText>(localBackends, cloud, queues, usage)
 {
     protected override IReadOnlyList<string> CloudModels => [options.Value.CloudModel];
 

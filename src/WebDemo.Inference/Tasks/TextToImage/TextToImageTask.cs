@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using WebDemo.Inference.Queueing;
+using WebDemo.Inference.Usage;
 
 namespace WebDemo.Inference.Tasks.TextToImage;
 
@@ -8,8 +9,9 @@ internal sealed class TextToImageTask(
     IEnumerable<ILocalTaskBackend<TextToImageCall, GeneratedImage>> localBackends,
     IOptions<TextToImageOptions> options,
     ICloudTaskBackends<TextToImageCall, GeneratedImage>? cloud = null,
-    TaskQueues? queues = null)
-    : RoutedTask<TextToImageRequest, TextToImageCall, GeneratedImage>(localBackends, cloud, queues)
+    TaskQueues? queues = null,
+    UsageMetering? usage = null)
+    : RoutedTask<TextToImageRequest, TextToImageCall, GeneratedImage>(localBackends, cloud, queues, usage)
 {
     protected override IReadOnlyList<string> CloudModels =>
         [options.Value.CloudModel, .. options.Value.CloudModels.Where(m => m != options.Value.CloudModel)];
@@ -56,4 +58,7 @@ internal sealed class TextToImageTask(
 
     /// <summary>Images are counted as calls, not tokens.</summary>
     protected override (int In, int Out) Tokens(GeneratedImage item) => (0, 0);
+
+    /// <summary>The image itself counts, with its steps; previews of the work in progress do not.</summary>
+    protected override (int Images, int? Steps) Images(GeneratedImage item) => item.IsPreview ? (0, null) : (1, item.Steps);
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using WebDemo.Inference.Queueing;
+using WebDemo.Inference.Usage;
 using WebDemo.Inference.Tasks.Generation;
 
 namespace WebDemo.Inference.Tasks.Translation;
@@ -9,8 +10,9 @@ internal sealed partial class TranslationTask(
     IEnumerable<ILocalTaskBackend<TranslationCall, GeneratedText>> localBackends,
     IOptions<TranslationOptions> options,
     ICloudTaskBackends<TranslationCall, GeneratedText>? cloud = null,
-    TaskQueues? queues = null)
-    : RoutedTask<TranslationRequest, TranslationCall, GeneratedText>(localBackends, cloud, queues)
+    TaskQueues? queues = null,
+    UsageMetering? usage = null)
+    : RoutedTask<TranslationRequest, TranslationCall, GeneratedText>(localBackends, cloud, queues, usage)
 {
     protected override IReadOnlyList<string> CloudModels =>
         [options.Value.CloudModel, .. options.Value.CloudModels.Where(m => m != options.Value.CloudModel)];

@@ -1,6 +1,7 @@
 using WebDemo.Hosting;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Streaming;
+using WebDemo.Inference.Usage;
 
 namespace WebDemo.Components.Shared;
 
@@ -62,7 +63,9 @@ internal sealed class TaskRun<TItem> : ITaskRunView<TItem>, IDisposable
         IAsyncEnumerable<InferenceUpdate<TItem>> stream;
         try
         {
-            stream = start(cts.Token);
+            // The task reads its caller as it starts: this page, this browser (usage accounting).
+            using (UsageContext.Enter(UsageContext.Page, admission?.BrowserId))
+                stream = start(cts.Token);
         }
         catch (InferenceException ex)
         {

@@ -11,8 +11,8 @@ using WebDemo.Data;
 namespace WebDemo.Data.Migrations
 {
     [DbContext(typeof(AppDatabase))]
-    [Migration("20261202014226_AddComparisons")]
-    partial class AddComparisons
+    [Migration("20261202013828_AddUsage")]
+    partial class AddUsage
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -53,46 +53,6 @@ namespace WebDemo.Data.Migrations
                     b.HasIndex("BrowserId", "UpdatedAt");
 
                     b.ToTable("Conversations", (string)null);
-                });
-
-            modelBuilder.Entity("WebDemo.Features.Compare.SavedComparison", b =>
-                {
-                    b.Property<string>("Id")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("BrowserId")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Model")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("ResultsJson")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("SettingsJson")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<bool>("Stopped")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Task")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("CreatedAt");
-
-                    b.HasIndex("BrowserId", "CreatedAt");
-
-                    b.ToTable("Comparisons", (string)null);
                 });
 
             modelBuilder.Entity("WebDemo.Features.Flagging.Flag", b =>
@@ -202,6 +162,78 @@ namespace WebDemo.Data.Migrations
                     b.HasIndex("BrowserId", "CreatedAt");
 
                     b.ToTable("GalleryImages", (string)null);
+                });
+
+            modelBuilder.Entity("WebDemo.Features.Usage.UsageRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BrowserId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("DurationMs")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("ErrorKind")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("EstimatedCostUsd")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("Images")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsCloud")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Steps")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Surface")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Task")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TokensIn")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TokensOut")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("BrowserId", "CreatedAt");
+
+                    b.ToTable("Usage", (string)null);
                 });
 #pragma warning restore 612, 618
         }
