@@ -75,6 +75,16 @@ public class ComparePageTests(PublishedApp app)
         await Assertions.Expect(page.Locator("[data-testid=reopened]")).ToContainTextAsync("Saved");
         await Assertions.Expect(Row(page, "prov-b")).ToContainTextAsync("PaymentRequired × 1");
         await Assertions.Expect(Target(page, "prov-b")).ToBeCheckedAsync();
+
+        // Every run is this browser's usage, marked as the Compare page's (the store writes in the background).
+        var calls = page.Locator("[data-testid=usage-mine-calls] tr", new() { HasTextString = "compare" });
+        for (var attempt = 0; attempt < 20 && await calls.CountAsync() < 12; attempt++)
+        {
+            await page.GotoAsync(app.BaseUrl + "/usage");
+            await page.WaitForSelectorAsync("[data-interactive=true]");
+        }
+        Assert.Equal(12, await calls.CountAsync());
+        await Assertions.Expect(calls.Filter(new() { HasTextString = "prov-b" })).ToHaveCountAsync(4);
     }
 
     [Fact]

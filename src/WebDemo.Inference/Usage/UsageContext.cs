@@ -1,6 +1,6 @@
 namespace WebDemo.Inference.Usage;
 
-/// <summary>Who starts a task call: the surface ("page", "hub", "api") and the browser, when known.</summary>
+/// <summary>Who starts a task call: the surface ("page", "hub", "api", "compare") and the browser, when known.</summary>
 public sealed record UsageCaller(string Surface, string? BrowserId);
 
 /// <summary>
@@ -13,6 +13,9 @@ public static class UsageContext
     public const string Page = "page";
     public const string Hub = "hub";
     public const string Api = "api";
+
+    /// <summary>The Compare page's measured runs.</summary>
+    public const string Compare = "compare";
 
     private static readonly AsyncLocal<UsageCaller?> CurrentCaller = new();
 

@@ -37,11 +37,27 @@ internal sealed class UsageMetering(
     {
         if (isLocal)
             return 0m;
+        if (isCloud)
+            RefreshPrices();
         if (!isCloud || (tokensIn == 0 && tokensOut == 0) || catalogue.Cached.Offer(model, provider) is not { } offer)
             return null;
         if ((tokensIn > 0 && offer.InputUsdPerMillionTokens is null) || (tokensOut > 0 && offer.OutputUsdPerMillionTokens is null))
             return null;
         return (tokensIn * (offer.InputUsdPerMillionTokens ?? 0m) + tokensOut * (offer.OutputUsdPerMillionTokens ?? 0m)) / 1_000_000m;
+    }
+
+    /// <summary>
+    /// Has the catalogue read again once its cache period is over (the read is shared and never throws
+    /// for the router's failures), so that the prices follow the router's without a call ever waiting on
+    /// them; a call that ends before the first read is recorded without an estimate. Only cloud calls
+    /// ask, so an app that only runs local models never reaches out for prices.
+    /// </summary>
+    private void RefreshPrices()
+    {
+        var read = catalogue.ReadAsync(CancellationToken.None);
+        if (!read.IsCompleted)
+            _ = read.ContinueWith(t => _logger.LogDebug(t.Exception, "The catalogue's prices could not be read"),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     internal void Record(UsageRecord record)
