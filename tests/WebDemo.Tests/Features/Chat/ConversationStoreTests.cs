@@ -5,6 +5,7 @@ using WebDemo.Features.Chat;
 using WebDemo.Features.Chat.Conversations;
 using WebDemo.Inference.Streaming;
 using WebDemo.TestSupport;
+using WebDemo.Tests.Data;
 
 namespace WebDemo.Tests.Features.Chat;
 
@@ -16,31 +17,13 @@ public sealed class ConversationStoreTests : IDisposable
 
     private static readonly Provenance Served = new("prov-a", "org/chat", null, 120, 900, [new Attempt("prov-b", "failed", 30, 503), new Attempt("prov-a", "ok", 870)], 7, 4);
 
-    private readonly TempDirectory _data = new();
-    private readonly ManualClock _clock = new();
-    private readonly List<ServiceProvider> _services = [];
+    private readonly TempAppData _data = new();
+    private ManualClock Clock => _data.Clock;
 
-    public void Dispose()
-    {
-        foreach (var services in _services)
-            services.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // release the file before the folder goes
-        _data.Dispose();
-    }
+    public void Dispose() => _data.Dispose();
 
-    private ConversationStore Store(params (string Key, string Value)[] settings)
-    {
-        var services = new TestSettings()
-            .Set("Data:Folder", Path.Combine(_data.Path, "data"))
-            .Set(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
-            .Services((services, configuration) =>
-            {
-                services.AddChatFeature(configuration);
-                services.AddSingleton<TimeProvider>(_clock);
-            });
-        _services.Add(services);
-        return services.GetRequiredService<ConversationStore>();
-    }
+    private ConversationStore Store(params (string Key, string Value)[] settings) =>
+        _data.Services((services, configuration) => services.AddChatFeature(configuration), settings).GetRequiredService<ConversationStore>();
 
     private static ConversationContent Content(string first = "What is a KV cache?", string answer = "It keeps the keys and values **of past tokens**.") =>
         new("Be brief.", new ChatSettings(0.7f, 0.9f, 256, 42, ["</s>", "\n\n"]),
@@ -77,7 +60,7 @@ public sealed class ConversationStoreTests : IDisposable
 
         AssertSame(content, await store.GetAsync(BrowserA, id));
         var listed = Assert.Single(await store.ListAsync(BrowserA));
-        Assert.Equal(new ConversationSummary(id, "What is a KV cache?", _clock.GetUtcNow().UtcDateTime), listed);
+        Assert.Equal(new ConversationSummary(id, "What is a KV cache?", Clock.GetUtcNow().UtcDateTime), listed);
         Assert.Matches("^[0-9a-f]{32}$", id);
     }
 
@@ -87,9 +70,9 @@ public sealed class ConversationStoreTests : IDisposable
         var store = Store();
         var (first, second) = (ConversationStore.NewId(), ConversationStore.NewId());
         await store.SaveAsync(BrowserA, first, Content("first question"));
-        _clock.Advance(TimeSpan.FromMinutes(1));
+        Clock.Advance(TimeSpan.FromMinutes(1));
         await store.SaveAsync(BrowserA, second, Content("second question"));
-        _clock.Advance(TimeSpan.FromMinutes(1));
+        Clock.Advance(TimeSpan.FromMinutes(1));
 
         var longer = Content("first question") with
         {
@@ -176,13 +159,13 @@ public sealed class ConversationStoreTests : IDisposable
         var ids = Enumerable.Range(0, 4).Select(_ => ConversationStore.NewId()).ToArray();
         for (var i = 0; i < 3; i++)
         {
-            _clock.Advance(TimeSpan.FromMinutes(1));
+            Clock.Advance(TimeSpan.FromMinutes(1));
             await store.SaveAsync(BrowserA, ids[i], Content($"question {i}"));
         }
-        _clock.Advance(TimeSpan.FromMinutes(1));
+        Clock.Advance(TimeSpan.FromMinutes(1));
         await store.SaveAsync(BrowserA, ids[0], Content("question 0")); // used again: now the most recent
 
-        _clock.Advance(TimeSpan.FromMinutes(1));
+        Clock.Advance(TimeSpan.FromMinutes(1));
         await store.SaveAsync(BrowserA, ids[3], Content("question 3"));
 
         Assert.Equal([ids[3], ids[0], ids[2]], (await store.ListAsync(BrowserA)).Select(c => c.Id));
@@ -196,9 +179,9 @@ public sealed class ConversationStoreTests : IDisposable
         var store = Store(("Conversations:MaxAgeDays", "2"));
         var (old, recent, fresh) = (ConversationStore.NewId(), ConversationStore.NewId(), ConversationStore.NewId());
         await store.SaveAsync(BrowserA, old, Content("old"));
-        _clock.Advance(TimeSpan.FromDays(1));
+        Clock.Advance(TimeSpan.FromDays(1));
         await store.SaveAsync(BrowserA, recent, Content("recent"));
-        _clock.Advance(TimeSpan.FromDays(1.5));
+        Clock.Advance(TimeSpan.FromDays(1.5));
 
         await store.SaveAsync(BrowserB, fresh, Content("fresh"));
 
@@ -212,10 +195,10 @@ public sealed class ConversationStoreTests : IDisposable
         var store = Store(("Conversations:MaxAgeDays", "2"));
         var id = ConversationStore.NewId();
         await store.SaveAsync(BrowserA, id, Content());
-        _clock.Advance(TimeSpan.FromDays(1.9));
+        Clock.Advance(TimeSpan.FromDays(1.9));
         Assert.Single(await store.ListAsync(BrowserA));
 
-        _clock.Advance(TimeSpan.FromDays(0.2));
+        Clock.Advance(TimeSpan.FromDays(0.2));
 
         Assert.Empty(await store.ListAsync(BrowserA));
         Assert.Null(await store.GetAsync(BrowserA, id));

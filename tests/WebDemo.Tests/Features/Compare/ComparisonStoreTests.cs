@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using WebDemo.Features.Compare;
 using WebDemo.TestSupport;
+using WebDemo.Tests.Data;
 
 namespace WebDemo.Tests.Features.Compare;
 
@@ -10,31 +11,13 @@ public sealed class ComparisonStoreTests : IDisposable
     private const string BrowserA = "AAAAAAAAAAAAAAAAAAAAAA";
     private const string BrowserB = "BBBBBBBBBBBBBBBBBBBBBB";
 
-    private readonly TempDirectory _data = new();
-    private readonly ManualClock _clock = new();
-    private readonly List<ServiceProvider> _services = [];
+    private readonly TempAppData _data = new();
+    private ManualClock Clock => _data.Clock;
 
-    public void Dispose()
-    {
-        foreach (var services in _services)
-            services.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // release the file before the folder goes
-        _data.Dispose();
-    }
+    public void Dispose() => _data.Dispose();
 
-    private ComparisonStore Store(params (string Key, string Value)[] settings)
-    {
-        var services = new TestSettings()
-            .Set("Data:Folder", Path.Combine(_data.Path, "data"))
-            .Set(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
-            .Services((services, configuration) =>
-            {
-                services.AddCompareFeature(configuration);
-                services.AddSingleton<TimeProvider>(_clock);
-            });
-        _services.Add(services);
-        return services.GetRequiredService<ComparisonStore>();
-    }
+    private ComparisonStore Store(params (string Key, string Value)[] settings) =>
+        _data.Services((services, configuration) => services.AddCompareFeature(configuration), settings).GetRequiredService<ComparisonStore>();
 
     private static CompareSettings Settings(string prompt = "hello") =>
         new("chat", "org/model", [new("auto", "org/model", ":fastest"), new("local", "tiny")], 3, 2, 1, prompt, 32);
@@ -74,16 +57,16 @@ public sealed class ComparisonStoreTests : IDisposable
     {
         var store = Store(("Compare:MaxSavedPerBrowser", "2"), ("Compare:RetentionDays", "3"));
         var first = await store.SaveAsync(BrowserA, Settings("first"), Runs, false);
-        _clock.Advance(TimeSpan.FromMinutes(1));
+        Clock.Advance(TimeSpan.FromMinutes(1));
         var second = await store.SaveAsync(BrowserA, Settings("second"), Runs, false);
-        _clock.Advance(TimeSpan.FromMinutes(1));
+        Clock.Advance(TimeSpan.FromMinutes(1));
         var third = await store.SaveAsync(BrowserA, Settings("third"), Runs, false);
         var other = await store.SaveAsync(BrowserB, Settings("other"), Runs, false);
 
         Assert.Equal([third, second], (await store.ListAsync(BrowserA)).Select(e => e.Id));
         Assert.Null(await store.GetAsync(BrowserA, first));
 
-        _clock.Advance(TimeSpan.FromDays(4));
+        Clock.Advance(TimeSpan.FromDays(4));
         Assert.Empty(await store.ListAsync(BrowserA));
         Assert.Null(await store.GetAsync(BrowserB, other));
     }

@@ -6,38 +6,21 @@ using WebDemo.Features.Flagging;
 using WebDemo.Inference.Streaming;
 using WebDemo.Inference.Tasks.TextClassification;
 using WebDemo.TestSupport;
+using WebDemo.Tests.Data;
 
 namespace WebDemo.Tests.Features.Flagging;
 
 public sealed class FlagStoreTests : IDisposable
 {
-    private readonly TempDirectory _data = new();
-    private readonly ManualClock _clock = new();
-    private readonly List<ServiceProvider> _services = [];
+    private readonly TempAppData _data = new();
+    private ManualClock Clock => _data.Clock;
 
-    public void Dispose()
-    {
-        foreach (var services in _services)
-            services.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // release the file before the folder goes
-        _data.Dispose();
-    }
+    public void Dispose() => _data.Dispose();
 
-    private FlagStore Store(params (string Key, string Value)[] settings) => Services(Path.Combine(_data.Path, "data"), settings).GetRequiredService<FlagStore>();
+    private FlagStore Store(params (string Key, string Value)[] settings) => Services(_data.Folder, settings).GetRequiredService<FlagStore>();
 
-    private ServiceProvider Services(string folder, params (string Key, string Value)[] settings)
-    {
-        var services = new TestSettings()
-            .Set("Data:Folder", folder)
-            .Set(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
-            .Services((services, configuration) =>
-            {
-                services.AddFlaggingFeature(configuration);
-                services.AddSingleton<TimeProvider>(_clock);
-            });
-        _services.Add(services);
-        return services;
-    }
+    private ServiceProvider Services(string folder, params (string Key, string Value)[] settings) =>
+        _data.Services(folder, (services, configuration) => services.AddFlaggingFeature(configuration), settings);
 
     internal static readonly Provenance Served = new("local", "org/sentiment", "CPU", 3.5, 12.25, [new Attempt("local", "ok", 12)]);
 
@@ -55,7 +38,7 @@ public sealed class FlagStoreTests : IDisposable
         var flag = Assert.Single(await store.ListAsync(10));
 
         Assert.Equal(added.Id, flag.Id);
-        Assert.Equal(_clock.GetUtcNow().UtcDateTime, flag.CreatedAt);
+        Assert.Equal(Clock.GetUtcNow().UtcDateTime, flag.CreatedAt);
         Assert.Equal(DateTimeKind.Utc, flag.CreatedAt.Kind);
         Assert.Equal(("text-classification", "org/sentiment", "wrong label", "AAAAAAAAAAAAAAAAAAAAAA"), (flag.Task, flag.Model, flag.Comment, flag.BrowserId));
         using var inputs = JsonDocument.Parse(flag.Inputs);
@@ -72,11 +55,11 @@ public sealed class FlagStoreTests : IDisposable
     [Fact]
     public async Task The_database_and_its_folder_are_created_and_the_schema_is_current()
     {
-        var services = Services(Path.Combine(_data.Path, "nested", "data"));
+        var services = Services(Path.Combine(_data.Root, "nested", "data"));
 
         await services.GetRequiredService<AppDatabaseSchema>().EnsureAsync();
 
-        Assert.True(File.Exists(Path.Combine(_data.Path, "nested", "data", AppDataLocation.FileName)));
+        Assert.True(File.Exists(Path.Combine(_data.Root, "nested", "data", AppDataLocation.FileName)));
         await using var db = await services.GetRequiredService<IDbContextFactory<AppDatabase>>().CreateDbContextAsync();
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
         // A table or column changed without a migration (scripts/add-migration.sh) would show here.
@@ -99,9 +82,9 @@ public sealed class FlagStoreTests : IDisposable
     {
         var store = Store(("Flags:MaxAgeDays", "30"));
         await store.AddAsync(Submission("old"));
-        _clock.Advance(TimeSpan.FromDays(20));
+        Clock.Advance(TimeSpan.FromDays(20));
         await store.AddAsync(Submission("middle"));
-        _clock.Advance(TimeSpan.FromDays(15));
+        Clock.Advance(TimeSpan.FromDays(15));
 
         await store.AddAsync(Submission("new"));
 
@@ -166,7 +149,7 @@ public sealed class FlagStoreTests : IDisposable
     [Fact]
     public async Task A_data_folder_that_cannot_be_made_is_a_clear_error()
     {
-        var file = Path.Combine(_data.Path, "a-file");
+        var file = Path.Combine(_data.Root, "a-file");
         await File.WriteAllTextAsync(file, "not a folder");
         var store = Services(Path.Combine(file, "data")).GetRequiredService<FlagStore>();
 

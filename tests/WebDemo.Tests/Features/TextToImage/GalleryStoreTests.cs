@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using WebDemo.Features.TextToImage;
 using WebDemo.Features.TextToImage.Gallery;
 using WebDemo.TestSupport;
+using WebDemo.Tests.Data;
 
 namespace WebDemo.Tests.Features.TextToImage;
 
@@ -11,31 +12,13 @@ public sealed class GalleryStoreTests : IDisposable
     private const string BrowserA = "AAAAAAAAAAAAAAAAAAAAAA";
     private const string BrowserB = "BBBBBBBBBBBBBBBBBBBBBB";
 
-    private readonly TempDirectory _data = new();
-    private readonly ManualClock _clock = new();
-    private readonly List<ServiceProvider> _services = [];
+    private readonly TempAppData _data = new();
+    private ManualClock Clock => _data.Clock;
 
-    public void Dispose()
-    {
-        foreach (var services in _services)
-            services.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // release the file before the folder goes
-        _data.Dispose();
-    }
+    public void Dispose() => _data.Dispose();
 
-    private GalleryStore Store(params (string Key, string Value)[] settings)
-    {
-        var services = new TestSettings()
-            .Set("Data:Folder", Path.Combine(_data.Path, "data"))
-            .Set(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
-            .Services((services, configuration) =>
-            {
-                services.AddTextToImageFeature(configuration);
-                services.AddSingleton<TimeProvider>(_clock);
-            });
-        _services.Add(services);
-        return services.GetRequiredService<GalleryStore>();
-    }
+    private GalleryStore Store(params (string Key, string Value)[] settings) =>
+        _data.Services((services, configuration) => services.AddTextToImageFeature(configuration), settings).GetRequiredService<GalleryStore>();
 
     private static NewGalleryImage Image(string prompt = "a red fox", int bytes = 100, long? seed = 42) =>
         new(prompt, "blurry", "org/sd", "local", seed, 4, 7.5, 512, 768, 3.25, "image/png", Enumerable.Range(0, bytes).Select(i => (byte)i).ToArray());
@@ -66,7 +49,7 @@ public sealed class GalleryStoreTests : IDisposable
     {
         var store = Store();
         var first = await store.AddAsync(BrowserA, Image("first"));
-        _clock.Advance(TimeSpan.FromMinutes(1));
+        Clock.Advance(TimeSpan.FromMinutes(1));
         var second = await store.AddAsync(BrowserA, Image("second"));
 
         Assert.Equal(["second", "first"], (await store.ListAsync(BrowserA)).Select(e => e.Prompt));
@@ -83,7 +66,7 @@ public sealed class GalleryStoreTests : IDisposable
         foreach (var prompt in new[] { "one", "two", "three" })
         {
             await store.AddAsync(BrowserA, Image(prompt));
-            _clock.Advance(TimeSpan.FromSeconds(1));
+            Clock.Advance(TimeSpan.FromSeconds(1));
         }
 
         Assert.Equal(["three", "two"], (await store.ListAsync(BrowserA)).Select(e => e.Prompt));
@@ -95,12 +78,12 @@ public sealed class GalleryStoreTests : IDisposable
     {
         var store = Store(("Gallery:MaxAgeDays", "7"));
         var old = await store.AddAsync(BrowserA, Image("old"));
-        _clock.Advance(TimeSpan.FromDays(7.5));
+        Clock.Advance(TimeSpan.FromDays(7.5));
 
         Assert.Empty(await store.ListAsync(BrowserA));
         Assert.Null(await store.GetAsync(BrowserA, old!.Id));
         await store.AddAsync(BrowserB, Image("new"));
-        _clock.Advance(TimeSpan.FromDays(-7.5)); // back in time: the old row would be listed again had it not been deleted
+        Clock.Advance(TimeSpan.FromDays(-7.5)); // back in time: the old row would be listed again had it not been deleted
         Assert.DoesNotContain(await store.ListAsync(BrowserA), e => e.Id == old.Id);
     }
 
@@ -112,13 +95,13 @@ public sealed class GalleryStoreTests : IDisposable
 
         Assert.Null(await store.AddAsync(BrowserA, Image("huge", 2 * MiB + 1)));
         await store.AddAsync(BrowserA, Image("a1", MiB));
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        Clock.Advance(TimeSpan.FromSeconds(1));
         await store.AddAsync(BrowserA, Image("a2", MiB));
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        Clock.Advance(TimeSpan.FromSeconds(1));
         await store.AddAsync(BrowserA, Image("a3", MiB));
         Assert.Equal(["a3", "a2"], (await store.ListAsync(BrowserA)).Select(e => e.Prompt));
 
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        Clock.Advance(TimeSpan.FromSeconds(1));
         await store.AddAsync(BrowserB, Image("b1", 2 * MiB));
         // 4 MiB over all browsers, 3 allowed: the oldest of all (a2) goes.
         Assert.Equal(["a3"], (await store.ListAsync(BrowserA)).Select(e => e.Prompt));

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using WebDemo.Tests.Features.Flagging;
+using WebDemo.TestSupport;
 using WebDemo.Features.Usage;
 using WebDemo.Inference.Status;
 using WebDemo.Inference.Usage;
