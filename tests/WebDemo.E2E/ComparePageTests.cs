@@ -32,6 +32,7 @@ public class ComparePageTests(PublishedApp app)
         var local = $"local · {TestPaths.LlamaRepoId}";
         await Assertions.Expect(Target(page, local)).ToBeCheckedAsync();
         await Assertions.Expect(Target(page, "auto")).ToBeCheckedAsync();
+        await Target(page, "prov-a").CheckAsync();
         await Target(page, "prov-b").CheckAsync();
         await FillAsync(page, "runs", "3");
         await FillAsync(page, "concurrency", "2");
@@ -42,8 +43,9 @@ public class ComparePageTests(PublishedApp app)
 
         await page.ClickAsync("button[data-testid=run]");
 
-        await Assertions.Expect(page.Locator("[data-testid=progress]")).ToContainTextAsync("9 of 9 measured runs", new() { Timeout = 120_000 });
-        await Assertions.Expect(page.Locator("[data-testid=summary] [data-testid=summary-row]")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("[data-testid=progress]")).ToContainTextAsync("12 of 12 measured runs", new() { Timeout = 120_000 });
+        await Assertions.Expect(page.Locator("[data-testid=summary] [data-testid=summary-row]")).ToHaveCountAsync(4);
+        await Assertions.Expect(Row(page, "prov-a")).ToContainTextAsync("3 / 0");
         await Assertions.Expect(Row(page, local)).ToContainTextAsync("3 / 0");
         await Assertions.Expect(Row(page, "auto")).ToContainTextAsync("3 / 0");
         await Assertions.Expect(Row(page, "auto").Locator("[data-testid=served-by]")).ToContainTextAsync("prov-a × 3");
@@ -60,7 +62,7 @@ public class ComparePageTests(PublishedApp app)
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-testid=download-csv]"));
         var csv = (await File.ReadAllLinesAsync(await download.PathAsync())).Where(l => l.Length > 0).ToList();
         Assert.StartsWith("target,sequence,warmup,cold,", csv[0]);
-        Assert.Equal(1 + 3 * 4, csv.Count);
+        Assert.Equal(1 + 4 * 4, csv.Count);
         Assert.Contains(csv, l => l.StartsWith("prov-b,", StringComparison.Ordinal) && l.EndsWith(",failed,PaymentRequired", StringComparison.Ordinal));
         Assert.Equal(4, csv.Count(l => l.StartsWith("auto,", StringComparison.Ordinal) && l.Contains(",prov-a,ok,", StringComparison.Ordinal))); // the warm-up too
         Assert.Single(csv, l => l.StartsWith("auto,1,True,True,", StringComparison.Ordinal));
@@ -78,12 +80,12 @@ public class ComparePageTests(PublishedApp app)
 
         // Every run is this browser's usage, marked as the Compare page's (the store writes in the background).
         var calls = page.Locator("[data-testid=usage-mine-calls] tr", new() { HasTextString = "compare" });
-        for (var attempt = 0; attempt < 20 && await calls.CountAsync() < 12; attempt++)
+        for (var attempt = 0; attempt < 20 && await calls.CountAsync() < 16; attempt++)
         {
             await page.GotoAsync(app.BaseUrl + "/usage");
             await page.WaitForSelectorAsync("[data-interactive=true]");
         }
-        Assert.Equal(12, await calls.CountAsync());
+        Assert.Equal(16, await calls.CountAsync());
         await Assertions.Expect(calls.Filter(new() { HasTextString = "prov-b" })).ToHaveCountAsync(4);
     }
 
@@ -97,6 +99,7 @@ public class ComparePageTests(PublishedApp app)
         await FillAsync(page, "runs", "50");
         await FillAsync(page, "warmup", "0");
         await FillAsync(page, "max-new-tokens", "8");
+        await Input(page, "use-examples").CheckAsync(); // the runs cycle through chat's examples
         app.Router.Break("prov-a", new Fault.SlowFirstByte(TimeSpan.FromMilliseconds(300)));
         try
         {
@@ -111,6 +114,7 @@ public class ComparePageTests(PublishedApp app)
         }
         var ok = int.Parse((await Row(page, "prov-a").Locator("td").Nth(1).InnerTextAsync()).Split('/')[0].Trim(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(ok, 2, 49);
+        Assert.Contains(app.Router.Requests, r => r.Provider == "prov-a" && r.Body.Contains("Give three tips for writing a clear commit message.", StringComparison.Ordinal));
         await Assertions.Expect(page.Locator("[data-testid=saved-entry]").First).ToContainTextAsync("stopped");
 
         // A second, shorter one, then the stopped one beside it.

@@ -54,6 +54,13 @@ public sealed class FakeRouter : IAsyncDisposable
 
     public ConcurrentQueue<RouterRequest> Requests { get; } = new();
 
+    /// <summary>
+    /// The reads of <c>GET /v1/models</c> (the router's catalogue, or an OpenAI-compatible server's
+    /// model list), apart from <see cref="Requests"/>: the app reads the catalogue for prices whenever a
+    /// cloud call ends, so a test of the calls sees only the calls.
+    /// </summary>
+    public ConcurrentQueue<RouterRequest> ModelsRequests { get; } = new();
+
     /// <summary>Every request, Hub API and router alike, with its headers.</summary>
     public ConcurrentQueue<HubRequest> Seen { get; } = new();
 
@@ -107,7 +114,7 @@ public sealed class FakeRouter : IAsyncDisposable
 
     public void Heal(string provider) => _always.TryRemove(provider, out _);
 
-    public int CountFor(string provider) => Requests.Count(r => r.Provider == provider);
+    public int CountFor(string provider) => (provider == ModelsFaults ? ModelsRequests : Requests).Count(r => r.Provider == provider);
 
     public static async Task<FakeRouter> StartAsync()
     {
@@ -191,7 +198,7 @@ public sealed class FakeRouter : IAsyncDisposable
 
         app.MapGet("/v1/models", async (HttpContext context) =>
         {
-            router!.Requests.Enqueue(new RouterRequest(ModelsFaults, "", context.Request.Headers.Authorization.ToString(), ""));
+            router!.ModelsRequests.Enqueue(new RouterRequest(ModelsFaults, "", context.Request.Headers.Authorization.ToString(), ""));
             var fault = router.NextFault(ModelsFaults);
             if (await ApplyCommonFaultAsync(fault, context, code => new { error = new { message = $"fake {code}" } }))
                 return;

@@ -194,7 +194,7 @@ public sealed class RouterCatalogueTests : IAsyncDisposable
         await (await CatalogueAsync(token: null)).ReadAsync(CancellationToken.None);
         await (await CatalogueAsync(token: "hf_catalogue_token")).ReadAsync(CancellationToken.None);
 
-        var authorizations = router.Requests.Where(r => r.Provider == FakeRouter.ModelsFaults).Select(r => r.Authorization).ToList();
+        var authorizations = router.ModelsRequests.Select(r => r.Authorization).ToList();
         Assert.Equal(["", "Bearer hf_catalogue_token"], authorizations);
     }
 

@@ -54,7 +54,7 @@ public sealed class CatalogueApiTests : IAsyncLifetime
         Assert.Equal(80.5, together.GetProperty("throughputTokensPerSecond").GetDouble());
         Assert.Equal(0.25, together.GetProperty("latencySeconds").GetDouble());
         Assert.Equal(JsonValueKind.Null, model.GetProperty("providers")[1].GetProperty("contextLength").ValueKind);
-        Assert.Equal("", Assert.Single(_router.Requests, r => r.Provider == FakeRouter.ModelsFaults).Authorization);
+        Assert.Equal("", Assert.Single(_router.ModelsRequests).Authorization);
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class CatalogueApiTests : IAsyncLifetime
 
         Assert.Equal(["org/a", "org/b"], all.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("id").GetString()));
         Assert.Empty(unknown.GetProperty("models").EnumerateArray());
-        Assert.Equal("Bearer hf_catalogue_api_token", Assert.Single(_router.Requests, r => r.Provider == FakeRouter.ModelsFaults).Authorization);
+        Assert.Equal("Bearer hf_catalogue_api_token", Assert.Single(_router.ModelsRequests).Authorization);
     }
 
     [Fact]

@@ -20,8 +20,15 @@ internal abstract class ComparedTask
 
     public abstract IInferenceTask Service { get; }
 
-    /// <summary>The prompt used when the visitor gives none.</summary>
-    public abstract string DefaultPrompt { get; }
+    /// <summary>The task's examples (its page's), which a comparison may cycle through instead of one prompt.</summary>
+    public abstract IReadOnlyList<string> Examples { get; }
+
+    /// <summary>The prompt the page starts with.</summary>
+    public string DefaultPrompt => Examples[0];
+
+    /// <summary>The prompt of run <paramref name="sequence"/> (1, 2, …): the settings' own, or the examples in turn.</summary>
+    public string PromptFor(CompareSettings settings, int sequence) =>
+        settings.UseExamples ? Examples[(sequence - 1) % Examples.Count] : settings.Prompt;
 
     /// <summary>Whether "auto" takes the router's policies (":fastest", ":cheapest").</summary>
     public virtual bool HasPolicies => false;
@@ -34,7 +41,7 @@ internal abstract class ComparedTask
     /// Throws what the task throws (an <see cref="WebDemo.Inference.Errors.InferenceException"/> for a failure).
     /// </summary>
     public abstract Task<(double? FirstResultMs, Provenance Provenance)> RunAsync(
-        CompareTarget target, CompareSettings settings, CancellationToken cancellationToken);
+        CompareTarget target, CompareSettings settings, string prompt, CancellationToken cancellationToken);
 
     /// <summary>Reads a task's stream to its end: when its first output came, and its provenance.</summary>
     protected static async Task<(double? FirstResultMs, Provenance Provenance)> MeasureAsync<TItem>(
@@ -55,23 +62,23 @@ internal abstract class ComparedTask
 
 /// <summary>A task measured through its typed contract, the one the task's own page uses.</summary>
 internal sealed class ComparedTask<TRequest, TItem>(
-    string key, string title, string defaultPrompt, IInferenceTask<TRequest, TItem> task,
-    Func<CompareTarget, CompareSettings, TRequest> request, bool countsTokens = false, bool hasPolicies = false) : ComparedTask
+    string key, string title, IReadOnlyList<string> examples, IInferenceTask<TRequest, TItem> task,
+    Func<CompareTarget, CompareSettings, string, TRequest> request, bool countsTokens = false, bool hasPolicies = false) : ComparedTask
     where TRequest : ITaskRequest
 {
     public override string Key => key;
     public override string Title => title;
     public override IInferenceTask Service => task;
-    public override string DefaultPrompt => defaultPrompt;
+    public override IReadOnlyList<string> Examples => examples;
     public override bool HasPolicies => hasPolicies;
     public override bool CountsTokens => countsTokens;
 
     public override Task<(double? FirstResultMs, Provenance Provenance)> RunAsync(
-        CompareTarget target, CompareSettings settings, CancellationToken cancellationToken)
+        CompareTarget target, CompareSettings settings, string prompt, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         // A named provider is measured as it is, never replaced: Failover stays off ("auto" always fails over).
-        return MeasureAsync(task.RunAsync(request(target, settings), cancellationToken), clock, cancellationToken);
+        return MeasureAsync(task.RunAsync(request(target, settings, prompt), cancellationToken), clock, cancellationToken);
     }
 }
 
@@ -80,24 +87,31 @@ internal static class ComparedTasks
 {
     public static IServiceCollection AddComparedTasks(this IServiceCollection services) => services
         .AddSingleton<ComparedTask>(sp => new ComparedTask<ChatRequest, ChatDelta>(
-            "chat", "Chat", "Explain in two sentences why the sky is blue.",
+            "chat", "Chat", ChatExamples,
             sp.GetRequiredService<IInferenceTask<ChatRequest, ChatDelta>>(),
-            (target, settings) => new ChatRequest([new ChatMessage(ChatRole.User, settings.Prompt)], target.Model, target.Provider,
+            (target, settings, prompt) => new ChatRequest([new ChatMessage(ChatRole.User, prompt)], target.Model, target.Provider,
                 new ChatOptions { MaxOutputTokens = settings.MaxNewTokens }, target.Policy),
             countsTokens: true, hasPolicies: true))
         .AddSingleton<ComparedTask>(sp => new ComparedTask<SummarizationRequest, GeneratedText>(
-            "summarization", "Summarization",
-            "The tower is 324 metres (1,063 ft) tall, about the same height as an 81-storey building, and the tallest structure in Paris. Its base is square, measuring 125 metres (410 ft) on each side.",
+            "summarization", "Summarization", Summarization.Summarization.Examples,
             sp.GetRequiredService<IInferenceTask<SummarizationRequest, GeneratedText>>(),
-            (target, settings) => new SummarizationRequest(settings.Prompt, new GenerationParameters { MaxNewTokens = settings.MaxNewTokens },
+            (target, settings, prompt) => new SummarizationRequest(prompt, new GenerationParameters { MaxNewTokens = settings.MaxNewTokens },
                 target.Model, target.Provider),
             countsTokens: true))
         .AddSingleton<ComparedTask>(sp => new ComparedTask<TextClassificationRequest, ClassifiedText>(
-            "sentiment", "Sentiment", "I love this movie, the acting was wonderful.",
+            "sentiment", "Sentiment", TextClassification.Sentiment.Examples,
             sp.GetRequiredService<IInferenceTask<TextClassificationRequest, ClassifiedText>>(),
-            (target, settings) => new TextClassificationRequest([settings.Prompt], target.Model, Provider: target.Provider)))
+            (target, settings, prompt) => new TextClassificationRequest([prompt], target.Model, Provider: target.Provider)))
         .AddSingleton<ComparedTask>(sp => new ComparedTask<TextToImageRequest, GeneratedImage>(
-            "image", "Image generation", "A lighthouse on a cliff at sunset, oil painting",
+            "image", "Image generation", TextToImage.Image.Examples,
             sp.GetRequiredService<IInferenceTask<TextToImageRequest, GeneratedImage>>(),
-            (target, settings) => new TextToImageRequest(settings.Prompt, Model: target.Model, Provider: target.Provider)));
+            (target, settings, prompt) => new TextToImageRequest(prompt, Model: target.Model, Provider: target.Provider)));
+
+    /// <summary>Chat's examples for a comparison: short questions with short answers, so that runs compare speed, not length.</summary>
+    public static readonly IReadOnlyList<string> ChatExamples =
+    [
+        "Explain in two sentences why the sky is blue.",
+        "Give three tips for writing a clear commit message.",
+        "What is the difference between a list and a tuple in Python? Answer briefly.",
+    ];
 }

@@ -22,6 +22,7 @@ internal sealed record CompareTarget(string Provider, string Model, string? Poli
 /// <param name="Concurrency">How many runs of one target are in flight at once.</param>
 /// <param name="WarmupRuns">Runs per target before the measured ones; reported, never counted.</param>
 /// <param name="MaxNewTokens">For the text tasks that generate: the most tokens each answer may have.</param>
+/// <param name="UseExamples">Whether the runs cycle through the task's examples (run 1 the first, …) instead of <paramref name="Prompt"/>.</param>
 public sealed record CompareSettings(
     string Task,
     string? Model,
@@ -30,7 +31,8 @@ public sealed record CompareSettings(
     int Concurrency,
     int WarmupRuns,
     string Prompt,
-    int? MaxNewTokens = null);
+    int? MaxNewTokens = null,
+    bool UseExamples = false);
 
 /// <summary>A target as the settings keep it (and the JSON export writes it).</summary>
 public sealed record CompareTargetSetting(string Provider, string Model, string? Policy = null);

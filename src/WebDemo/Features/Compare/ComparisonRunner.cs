@@ -44,8 +44,8 @@ internal sealed class ComparisonRunner(IEnumerable<ComparedTask> tasks, IOptions
             return $"Runs × concurrency may be at most {limits.MaxRunsTimesConcurrency} ({settings.Runs} × {settings.Concurrency} = {settings.Runs * settings.Concurrency}).";
         if (settings.WarmupRuns < 0 || settings.WarmupRuns > limits.MaxWarmupRuns)
             return $"Warm-up runs must be 0 to {limits.MaxWarmupRuns}.";
-        if (string.IsNullOrWhiteSpace(settings.Prompt))
-            return "Enter a prompt.";
+        if (string.IsNullOrWhiteSpace(settings.Prompt) && !settings.UseExamples)
+            return "Enter a prompt, or use the task's examples.";
         if (settings.Prompt.Length > limits.MaxPromptCharacters)
             return $"The prompt has {settings.Prompt.Length:N0} characters; at most {limits.MaxPromptCharacters:N0} are allowed.";
         if (settings.MaxNewTokens is < 1 || settings.MaxNewTokens > limits.MaxNewTokens)
@@ -128,7 +128,7 @@ internal sealed class ComparisonRunner(IEnumerable<ComparedTask> tasks, IOptions
         try
         {
             await System.Threading.Tasks.Task.Yield(); // the task's own validation runs here, not on the caller's thread
-            var (first, provenance) = await task.RunAsync(target, settings, cancellationToken);
+            var (first, provenance) = await task.RunAsync(target, settings, task.PromptFor(settings, sequence), cancellationToken);
             return new RunResult(target.Label, sequence, warmup, cold, started, first, clock.Elapsed.TotalMilliseconds - started,
                 provenance.TokensOut, task.CountsTokens ? provenance.OutputTokensPerSecond : null, AnsweredBy(provenance), "ok");
         }

@@ -38,6 +38,20 @@ public sealed class ComparisonRunnerTests
     }
 
     [Fact]
+    public async Task Runs_send_the_prompt_or_cycle_through_the_tasks_examples()
+    {
+        var own = new ScriptedTask();
+        var examples = new ScriptedTask();
+
+        await Runner(own).RunAsync(Settings(runs: 2, concurrency: 1, warmup: 1), "browser", _ => { }, default);
+        await Runner(examples).RunAsync(Settings(runs: 4, concurrency: 1, warmup: 1, targets: [new("local", "tiny")]) with { UseExamples = true, Prompt = "" },
+            "browser", _ => { }, default);
+
+        Assert.All(own.Prompts, prompt => Assert.Equal("hello", prompt));
+        Assert.Equal(["first example", "second example", "third example", "first example", "second example"], examples.Prompts);
+    }
+
+    [Fact]
     public async Task Without_warmup_the_first_measured_run_is_the_cold_one_and_failures_keep_their_kind()
     {
         var task = new ScriptedTask { Fail = (provider, call) => provider == "auto" && call % 2 == 0 ? InferenceErrorKind.RateLimited : null };
@@ -87,7 +101,8 @@ public sealed class ComparisonRunnerTests
         var runner = Runner(new ScriptedTask());
         Assert.Equal("Choose at least one target.", runner.Refusal(Settings() with { Targets = [] }));
         Assert.Equal("A target is listed twice.", runner.Refusal(Settings() with { Targets = [new("auto", "m"), new("auto", "m")] }));
-        Assert.Equal("Enter a prompt.", runner.Refusal(Settings() with { Prompt = " \n" }));
+        Assert.Equal("Enter a prompt, or use the task's examples.", runner.Refusal(Settings() with { Prompt = " \n" }));
+        Assert.Null(runner.Refusal(Settings() with { Prompt = "", UseExamples = true }));
         Assert.Equal("Unknown task 'nope'.", runner.Refusal(Settings() with { Task = "nope" }));
         Assert.StartsWith("The prompt has 4,001 characters", runner.Refusal(Settings() with { Prompt = new string('x', 4001) }));
         Assert.Null(runner.Refusal(Settings()));
@@ -144,14 +159,17 @@ public sealed class ComparisonRunnerTests
         public override string Key => "scripted";
         public override string Title => "Scripted";
         public override IInferenceTask Service => throw new NotSupportedException();
-        public override string DefaultPrompt => "hello";
+        public override IReadOnlyList<string> Examples => ["first example", "second example", "third example"];
+        public List<string> Prompts { get; } = [];
 
-        public override async Task<(double? FirstResultMs, Provenance Provenance)> RunAsync(CompareTarget target, CompareSettings settings, CancellationToken cancellationToken)
+        public override async Task<(double? FirstResultMs, Provenance Provenance)> RunAsync(CompareTarget target, CompareSettings settings, string prompt,
+            CancellationToken cancellationToken)
         {
             var call = Interlocked.Increment(ref _calls);
             lock (Providers)
             {
                 Providers.Add(target.Provider);
+                Prompts.Add(prompt);
                 MostInFlight = Math.Max(MostInFlight, ++_inFlight);
             }
             try
