@@ -86,6 +86,7 @@ public class ComparePageTests(PublishedApp app)
             await page.WaitForSelectorAsync("[data-interactive=true]");
         }
         Assert.Equal(16, await calls.CountAsync());
+        await page.ScreenshotAsync(new() { Path = Path.Combine(PublishedApp.ScreenshotDir, "usage.png"), FullPage = true });
         await Assertions.Expect(calls.Filter(new() { HasTextString = "prov-b" })).ToHaveCountAsync(4);
     }
 

@@ -14,7 +14,8 @@ namespace WebDemo.Features.Compare;
 /// runs with the chosen concurrency. Every run is reported as it ends. Stopping cancels the runs in
 /// flight (reported as "cancelled") and starts no more; what finished stays.
 /// </summary>
-internal sealed class ComparisonRunner(IEnumerable<ComparedTask> tasks, IOptions<CompareOptions> options, IOptions<OperatorOptions> operatorOptions) : IDisposable
+internal sealed class ComparisonRunner(
+    IEnumerable<ComparedTask> tasks, IOptions<CompareOptions> options, IOptions<OperatorOptions> operatorOptions, ILogger<ComparisonRunner> logger) : IDisposable
 {
     private readonly SemaphoreSlim _running = new(options.Value.MaxRunning, options.Value.MaxRunning);
     private readonly ConcurrentDictionary<string, bool> _clients = new(StringComparer.Ordinal);
@@ -119,7 +120,7 @@ internal sealed class ComparisonRunner(IEnumerable<ComparedTask> tasks, IOptions
         }
     }
 
-    private static async Task<RunResult> RunOnceAsync(ComparedTask task, CompareTarget target, CompareSettings settings,
+    private async Task<RunResult> RunOnceAsync(ComparedTask task, CompareTarget target, CompareSettings settings,
         int sequence, bool warmup, bool cold, Stopwatch clock, CancellationToken cancellationToken)
     {
         var started = clock.Elapsed.TotalMilliseconds;
@@ -139,6 +140,13 @@ internal sealed class ComparisonRunner(IEnumerable<ComparedTask> tasks, IOptions
         catch (InferenceException ex)
         {
             return Ended("failed", ex.Kind.ToString(), ex.Message);
+        }
+#pragma warning disable CA1031 // A run that fails in a way no task foresaw is one failed run, not the end of the comparison.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            logger.LogError(ex, "A {Task} comparison run for {Target} failed unexpectedly", settings.Task, target.Label);
+            return Ended("failed", InferenceErrorKind.BackendFailed.ToString(), "The run failed unexpectedly; the server's log has the details.");
         }
     }
 

@@ -14,7 +14,8 @@ public sealed class ComparisonRunnerTests
         new("scripted", "org/model", targets.Length > 0 ? targets : [new("auto", "org/model"), new("local", "tiny")], runs, concurrency, warmup, "hello");
 
     private static ComparisonRunner Runner(ScriptedTask task, CompareOptions? options = null, string? operatorToken = null) =>
-        new([task], Options.Create(options ?? new CompareOptions()), Options.Create(new OperatorOptions { Token = operatorToken }));
+        new([task], Options.Create(options ?? new CompareOptions()), Options.Create(new OperatorOptions { Token = operatorToken }),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<ComparisonRunner>.Instance);
 
     [Fact]
     public async Task Each_target_runs_its_warmup_then_its_runs_at_the_chosen_concurrency_one_target_after_another()
@@ -63,6 +64,19 @@ public sealed class ComparisonRunnerTests
         Assert.True(auto[0].Cold);
         Assert.Equal(2, auto.Count(r => r is { Failed: true, ErrorKind: "RateLimited", Error: "scripted failure" }));
         Assert.Equal(2, TargetSummary.Of("auto", results).FailuresByKind["RateLimited"]);
+    }
+
+    [Fact]
+    public async Task A_run_that_fails_unexpectedly_is_one_failed_run_and_the_comparison_goes_on()
+    {
+        var task = new ScriptedTask { Crash = call => call == 2 };
+        var results = new List<RunResult>();
+
+        await Runner(task).RunAsync(Settings(runs: 3, concurrency: 1, warmup: 0), "browser", results.Add, default);
+
+        Assert.Equal(6, results.Count);
+        var crashed = Assert.Single(results, r => r.Failed);
+        Assert.Equal(("BackendFailed", "The run failed unexpectedly; the server's log has the details."), (crashed.ErrorKind, crashed.Error));
     }
 
     [Fact]
@@ -152,6 +166,7 @@ public sealed class ComparisonRunnerTests
 
         public TimeSpan Delay { get; init; } = TimeSpan.FromMilliseconds(1);
         public Func<string, int, InferenceErrorKind?> Fail { get; init; } = (_, _) => null;
+        public Func<int, bool> Crash { get; init; } = _ => false;
         public int MostInFlight { get; private set; }
         public int Calls => _calls;
         public List<string> Providers { get; } = [];
@@ -175,6 +190,8 @@ public sealed class ComparisonRunnerTests
             try
             {
                 await Task.Delay(Delay, cancellationToken);
+                if (Crash(call))
+                    throw new InvalidOperationException("a bug no task foresaw");
                 if (Fail(target.Provider, call) is { } kind)
                     throw new InferenceException(kind, "scripted failure");
                 return (Delay.TotalMilliseconds / 2,
