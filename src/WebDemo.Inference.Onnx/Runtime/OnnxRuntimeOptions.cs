@@ -77,7 +77,7 @@ public sealed class OnnxRuntimeOptions
     /// </summary>
     public int ChatMaxBatch { get; set; } = DefaultChatMaxBatch;
 
-    internal const int DefaultChatMaxBatch = 8;
+    internal const int DefaultChatMaxBatch = 4;
 
     internal static readonly IReadOnlyDictionary<string, GraphOptimizationLevel> GraphOptimizationLevels =
         new Dictionary<string, GraphOptimizationLevel>(StringComparer.OrdinalIgnoreCase)
