@@ -74,7 +74,7 @@ internal sealed class DecodeBatcher
         {
             if (_joined.Add(sequence))
                 _states.Add(sequence.State);
-            (sequence.Token, sequence.Done, sequence.HandedIn) = (token, false, Stopwatch.GetTimestamp());
+            (sequence.Token, sequence.Done, sequence.Failure, sequence.HandedIn) = (token, false, null, Stopwatch.GetTimestamp());
             _waiting.Add(sequence);
             Monitor.PulseAll(_gate);
         }
