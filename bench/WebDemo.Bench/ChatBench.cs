@@ -31,7 +31,7 @@ internal static class ChatBench
 
     private const string TjsEngine = "transformers.js";
 
-    private sealed record Row(string Model, string Engine, string Cache, int Concurrency, int Requests,
+    private sealed record Row(string Model, string Engine, string Cache, int? MaxBatch, int Concurrency, int Requests,
         int PromptTokens, double TtftMs, double MsPerToken, double TokensPerSecond);
 
     public static async Task<int> RunAsync(Dictionary<string, string> options, string root)
@@ -42,6 +42,8 @@ internal static class ChatBench
         var rounds = Int(options, "rounds", 2);
         var concurrencies = List(options, "concurrency", "1,4").Select(int.Parse).ToList();
         var caches = List(options, "cache", "on").Select(c => c == "on").ToList();
+        // Onnx:ChatMaxBatch: the most chats whose decode steps run as one; "1,8" measures without batching, then with.
+        var batches = List(options, "batch", $"{OnnxRuntimeOptions.DefaultChatMaxBatch}").Select(int.Parse).ToList();
         var threads = Int(options, "threads", 0);
         var spin = options.GetValueOrDefault("spin") == "on";
         var user = options.GetValueOrDefault("text") ?? DefaultUser;
@@ -58,6 +60,7 @@ internal static class ChatBench
         Console.WriteLine("# Chat generation benchmark");
         Console.WriteLine();
         Console.WriteLine($"- machine: {Environment.ProcessorCount} logical cores, {Environment.OSVersion}, .NET {Environment.Version}; ONNX Runtime intra-op threads: {(threads > 0 ? threads.ToString(CultureInfo.InvariantCulture) : "ONNX Runtime's default")}, spinning {(spin ? "on" : "off")}; load average {LoadAverage()}");
+        Console.WriteLine($"- .NET's Onnx:ChatMaxBatch (continuous batching of concurrent chats' decode steps; 1 = off): {string.Join(", ", batches)}");
         Console.WriteLine($"- greedy, exactly {tokens} new tokens per request (min_new_tokens = max_new_tokens); {rounds} rounds of each concurrency after a warm-up request");
         Console.WriteLine($"- chat: system \"{System}\", user \"{(user.Length > 80 ? user[..80] + "…" : user)}\", rendered with the model's chat template");
         Console.WriteLine("- TTFT: from the call (template, tokenizer, prompt run) to the first new token, median over the requests; ms/token: (total − TTFT) / (tokens − 1), median over the requests; tokens/s: all requests' new tokens / wall time. With several chats at once, each one's times include waiting for the cores.");
@@ -70,12 +73,13 @@ internal static class ChatBench
             Console.WriteLine();
             Console.WriteLine($"## {name} ({model})");
             IReadOnlyList<int>? ourIds = null;
-            int promptTokens;
-            using (var services = Services(model, threads, spin))
+            var promptTokens = 0;
+            foreach (var batch in batches)
             {
+                using var services = Services(model, threads, spin, batch);
                 var loadClock = Stopwatch.StartNew();
                 var chat = await services.GetRequiredService<LocalModelLoader>().GetAsync<LocalChatModel>(model, LocalChatBackend.Task, null, default).ConfigureAwait(false);
-                Console.WriteLine($"- .NET: loaded in {loadClock.ElapsedMilliseconds} ms on {services.GetRequiredService<OnnxSessionFactory>().Status.Active}; {chat.Config.VocabSize} tokens in the vocabulary, context {chat.ContextLength}");
+                Console.WriteLine($"- .NET, max batch {batch}: loaded in {loadClock.ElapsedMilliseconds} ms on {services.GetRequiredService<OnnxSessionFactory>().Status.Active}; {chat.Config.VocabSize} tokens in the vocabulary, context {chat.ContextLength}");
                 promptTokens = chat.BuildPrompt(messages, tokens).Ids.Length;
                 foreach (var cache in caches)
                 {
@@ -89,10 +93,10 @@ internal static class ChatBench
                     foreach (var concurrency in concurrencies)
                     {
                         var (row, ids) = await MeasureAsync(chat, messages, settings, concurrency, rounds).ConfigureAwait(false);
-                        rows.Add(row with { Model = name, Cache = cache ? "on" : "off" });
+                        rows.Add(row with { Model = name, Cache = cache ? "on" : "off", MaxBatch = batch });
                         Print(rows[^1]);
                         if (!ids.SequenceEqual(ourIds))
-                            notes.Add($"{name}: .NET's ids changed between runs");
+                            notes.Add($"{name}: .NET's ids changed between runs (max batch {batch}, {concurrency} at once)");
                     }
                 }
             }
@@ -128,8 +132,8 @@ internal static class ChatBench
         Console.WriteLine();
         Console.WriteLine($"## Results (load average at the end {LoadAverage()})");
         Console.WriteLine();
-        Console.WriteLine("| model | engine | cache | chats at once | prompt tokens | TTFT ms | ms/token | tokens/s | vs transformers.js | vs transformers.js, no spin |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| model | engine | cache | max batch | chats at once | prompt tokens | TTFT ms | ms/token | tokens/s | vs transformers.js | vs transformers.js, no spin |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var row in rows)
         {
             string Ratio(string engine)
@@ -137,7 +141,7 @@ internal static class ChatBench
                 var tjs = rows.FirstOrDefault(r => r.Model == row.Model && r.Engine == engine && r.Concurrency == row.Concurrency);
                 return tjs is null || row.Engine != ".NET" ? "" : $"{row.TokensPerSecond / tjs.TokensPerSecond:0.00}x";
             }
-            Console.WriteLine($"| {row.Model} | {row.Engine} | {row.Cache} | {row.Concurrency} | {row.PromptTokens} | {row.TtftMs:0.0} | {row.MsPerToken:0.00} | {row.TokensPerSecond:0.0} | {Ratio(TjsEngine)} | {Ratio(TjsEngine + ", no spin")} |");
+            Console.WriteLine($"| {row.Model} | {row.Engine} | {row.Cache} | {row.MaxBatch} | {row.Concurrency} | {row.PromptTokens} | {row.TtftMs:0.0} | {row.MsPerToken:0.00} | {row.TokensPerSecond:0.0} | {Ratio(TjsEngine)} | {Ratio(TjsEngine + ", no spin")} |");
         }
         foreach (var note in notes)
             Console.WriteLine($"\nNote: {note}");
@@ -165,7 +169,7 @@ internal static class ChatBench
             runs.AddRange(await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => One(chat, messages, settings)))).ConfigureAwait(false));
         var wall = clock.Elapsed;
         var tokens = runs.Sum(r => r.Ids.Count);
-        return (new Row("", ".NET", "", concurrency, runs.Count, runs[0].PromptTokens,
+        return (new Row("", ".NET", "", null, concurrency, runs.Count, runs[0].PromptTokens,
             Median(runs.Select(r => r.FirstToken.TotalMilliseconds)),
             Median(runs.Select(r => (r.Total - r.FirstToken).TotalMilliseconds / Math.Max(1, r.Ids.Count - 1))),
             tokens / wall.TotalSeconds), runs[0].Ids);
@@ -197,14 +201,14 @@ internal static class ChatBench
             return new TjsResult($"node exited with {node.ExitCode}: {errors.Result.Trim()}");
         using var json = JsonDocument.Parse(last);
         var root = json.RootElement;
-        var rows = root.GetProperty("results").EnumerateArray().Select(r => new Row("", TjsEngine, "on",
+        var rows = root.GetProperty("results").EnumerateArray().Select(r => new Row("", TjsEngine, "on", null,
             r.GetProperty("concurrency").GetInt32(), r.GetProperty("requests").GetInt32(), r.GetProperty("promptTokens").GetInt32(),
             r.GetProperty("ttftMs").GetDouble(), r.GetProperty("msPerToken").GetDouble(), r.GetProperty("tokensPerSecond").GetDouble())).ToList();
         return new TjsResult(null, root.GetProperty("engine").GetString(), root.GetProperty("loadMs").GetDouble(), root.GetProperty("promptTokens").GetInt32(),
             root.GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()).ToList(), rows);
     }
 
-    private static ServiceProvider Services(string model, int threads, bool spin)
+    private static ServiceProvider Services(string model, int threads, bool spin, int maxBatch)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -215,6 +219,7 @@ internal static class ChatBench
             ["Onnx:ExecutionProvider"] = "cpu",
             ["Onnx:IntraOpThreads"] = threads.ToString(CultureInfo.InvariantCulture),
             ["Onnx:AllowSpinning"] = spin ? "true" : "false",
+            ["Onnx:ChatMaxBatch"] = maxBatch.ToString(CultureInfo.InvariantCulture),
         }).Build();
         return new ServiceCollection()
             .AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
@@ -224,5 +229,5 @@ internal static class ChatBench
     }
 
     private static void Print(Row row) =>
-        Console.WriteLine($"  {row.Engine,-25} cache {row.Cache,-3}  x{row.Concurrency}: TTFT {row.TtftMs,8:0.0} ms, {row.MsPerToken,7:0.00} ms/token, {row.TokensPerSecond,7:0.0} tokens/s");
+        Console.WriteLine($"  {row.Engine,-25} cache {row.Cache,-3} batch {row.MaxBatch?.ToString(CultureInfo.InvariantCulture) ?? "-",-2} x{row.Concurrency}: TTFT {row.TtftMs,8:0.0} ms, {row.MsPerToken,7:0.00} ms/token, {row.TokensPerSecond,7:0.0} tokens/s");
 }

@@ -70,6 +70,11 @@ internal sealed class DecoderOnlyGraph
 /// Without the cache (<c>useCache: false</c>, for verification and benchmarks), each step feeds the
 /// whole sequence with an empty cache: the same tokens, with work growing with the square of the length.
 /// </para>
+/// <para>
+/// A state made by <see cref="Gather"/> holds rows of other states (the decode batch of
+/// <see cref="DecodeBatcher"/>): each row's cache is left-padded to the longest, the padding
+/// masked out (attention_mask 0) and skipped by the row's position ids.
+/// </para>
 /// </summary>
 internal sealed class DecoderOnlyState : IDecoderState
 {
@@ -82,7 +87,8 @@ internal sealed class DecoderOnlyState : IDecoderState
 
     // Each row's sequence so far (the prompt, then the new tokens).
     private List<long>[] _sequences = [];
-    private int _cached; // positions the cache holds
+    private int _cached; // positions the cache holds, padding included
+    private int[] _pads = []; // each row's padding positions at the start of the cache (Gather)
 
     private IDisposableReadOnlyCollection<OrtValue>? _stepOutputs;
     private readonly List<OrtValue> _owned = []; // empty pasts and reordered copies
@@ -100,12 +106,48 @@ internal sealed class DecoderOnlyState : IDecoderState
 
     public int VocabSize { get; }
 
+    /// <summary>The rows decoded side by side.</summary>
+    public int Rows => _rows;
+
+    /// <summary>
+    /// A state already past its prompt whose row i continues row <c>sources[i].Row</c> of
+    /// <c>sources[i].State</c> (each a cached state, possibly gathered itself): the rows' caches are
+    /// copied, each left-padded to the longest. The sources are left as they were.
+    /// </summary>
+    public static DecoderOnlyState Gather(DecoderOnlyGraph graph, int vocabSize, IReadOnlyList<(DecoderOnlyState State, int Row)> sources)
+    {
+        var lengths = sources.Select(s => s.State.LengthOf(s.Row)).ToArray();
+        var state = new DecoderOnlyState(graph, [0], vocabSize)
+        {
+            _rows = sources.Count,
+            _logits = new float[sources.Count * vocabSize],
+            _sequences = sources.Select(_ => new List<long>()).ToArray(), // only the no-cache path and beams read them
+            _cached = lengths.Max(),
+        };
+        state._pads = lengths.Select(length => state._cached - length).ToArray();
+        foreach (var name in graph.PastNames)
+        {
+            var past = state.Own(KeyValueCache.Zeros(graph.CacheType, [state._rows, graph.KeyValueHeads, state._cached, graph.HeadSize]));
+            for (var row = 0; row < sources.Count; row++)
+            {
+                var (source, sourceRow) = sources[row];
+                KeyValueCache.CopyPositions(source._past[name], sourceRow, source._pads[sourceRow], past, row, state._pads[row], lengths[row]);
+            }
+            state._past[name] = past;
+        }
+        return state;
+    }
+
+    /// <summary>The positions of a row's cache that are its own (not padding).</summary>
+    private int LengthOf(int row) => _cached - _pads[row];
+
     /// <summary>How long the prompt took to run (in Start): the time to the first token's logits.</summary>
     public TimeSpan PromptTime { get; private set; }
 
     public float[] Start(int rows)
     {
         _rows = rows;
+        _pads = new int[rows];
         _logits = new float[rows * VocabSize];
         _sequences = Enumerable.Range(0, rows).Select(_ => new List<long>(_prompt)).ToArray();
         var started = Stopwatch.GetTimestamp();
@@ -134,8 +176,13 @@ internal sealed class DecoderOnlyState : IDecoderState
     {
         var from = _sequences;
         _sequences = new List<long>[_rows];
+        var pads = _pads;
+        _pads = new int[_rows];
         for (var row = 0; row < _rows; row++)
+        {
             _sequences[row] = [.. from[sources[row]]];
+            _pads[row] = pads[sources[row]];
+        }
         if (!_useCache)
             return;
         var copies = new List<OrtValue>();
@@ -170,7 +217,7 @@ internal sealed class DecoderOnlyState : IDecoderState
         using var inputIds = OrtValue.CreateTensorValueFromMemory(ids, [_rows, newPositions]);
         var names = new List<string> { "input_ids" };
         var values = new List<OrtValue> { inputIds };
-        using var mask = _graph.TakesAttentionMask ? OrtValue.CreateTensorValueFromMemory(Filled(_rows * total, 1L), [_rows, total]) : null;
+        using var mask = _graph.TakesAttentionMask ? OrtValue.CreateTensorValueFromMemory(AttentionMask(total), [_rows, total]) : null;
         if (mask is not null)
         {
             names.Add("attention_mask");
@@ -205,15 +252,25 @@ internal sealed class DecoderOnlyState : IDecoderState
         _cached = total;
     }
 
+    /// <summary>Each row's new tokens continue its own positions: the padding before them does not count.</summary>
     private long[] PositionIds(int newPositions)
     {
         var ids = new long[_rows * newPositions];
         for (var row = 0; row < _rows; row++)
         {
             for (var p = 0; p < newPositions; p++)
-                ids[row * newPositions + p] = _cached + p;
+                ids[row * newPositions + p] = _cached - _pads[row] + p;
         }
         return ids;
+    }
+
+    /// <summary>1 for every position a row reads, 0 for its padding.</summary>
+    private long[] AttentionMask(int total)
+    {
+        var mask = new long[_rows * total];
+        for (var row = 0; row < _rows; row++)
+            Array.Fill(mask, 1L, row * total + _pads[row], total - _pads[row]);
+        return mask;
     }
 
     /// <summary>logits is [rows, positions, vocab], float32 or float16: the last position of each row.</summary>
@@ -244,13 +301,6 @@ internal sealed class DecoderOnlyState : IDecoderState
         return _graph.CacheType == TensorElementType.Float16
             ? OrtValue.CreateTensorValueFromMemory(Array.Empty<Float16>(), shape)
             : OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), shape);
-    }
-
-    private static long[] Filled(int count, long value)
-    {
-        var array = new long[count];
-        Array.Fill(array, value);
-        return array;
     }
 
     private OrtValue Own(OrtValue value)

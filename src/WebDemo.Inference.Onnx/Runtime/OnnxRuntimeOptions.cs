@@ -70,6 +70,15 @@ public sealed class OnnxRuntimeOptions
     /// <summary>The most padding a batch may carry per real token (0.25: a batch costs at most 1.25× its texts' own tokens); longer and shorter texts go in separate batches.</summary>
     public double BatchMaxPadding { get; set; } = 0.25;
 
+    /// <summary>
+    /// The most concurrent chats of one local chat model whose decode steps run as one model run
+    /// (continuous batching: the weights are read once per step for all of them). 1 turns batching
+    /// off: every chat steps on its own. Chosen from bench/ (see bench/README.md).
+    /// </summary>
+    public int ChatMaxBatch { get; set; } = DefaultChatMaxBatch;
+
+    internal const int DefaultChatMaxBatch = 4;
+
     internal static readonly IReadOnlyDictionary<string, GraphOptimizationLevel> GraphOptimizationLevels =
         new Dictionary<string, GraphOptimizationLevel>(StringComparer.OrdinalIgnoreCase)
         {

@@ -11,13 +11,13 @@ using WebDemo.Inference.Tasks.Chat;
 namespace WebDemo.Inference.Onnx.Tasks.Chat;
 
 /// <summary>How a local chat model (LocalModels entry with Task "text-generation") is fetched and loaded.</summary>
-internal sealed class LocalChatModelKind(OnnxSessionFactory sessions) : ILocalModelKind
+internal sealed class LocalChatModelKind(OnnxSessionFactory sessions, IOptions<OnnxRuntimeOptions> options) : ILocalModelKind
 {
     public string Task => LocalChatBackend.Task;
 
     public IReadOnlyList<ModelFile> FilesFor(LocalModelEntry entry) => LocalChatModel.FilesFor(entry);
 
-    public ILocalModel Load(ModelSnapshot snapshot, LocalModelEntry entry) => LocalChatModel.Load(snapshot, entry, sessions);
+    public ILocalModel Load(ModelSnapshot snapshot, LocalModelEntry entry) => LocalChatModel.Load(snapshot, entry, sessions, options.Value.ChatMaxBatch);
 }
 
 /// <summary>

@@ -34,8 +34,9 @@ internal sealed class LocalChatModel : ILocalModel
     private readonly CausalLmTokenizer _tokenizer;
     private readonly ChatTemplate _template;
     private readonly IReadOnlySet<int> _eosIds;
+    private readonly DecodeBatcher? _batcher;
 
-    private LocalChatModel(ModelSnapshot snapshot, DecoderOnlyGraph graph, CausalLmTokenizer tokenizer, ChatTemplate template, CausalLmConfig config)
+    private LocalChatModel(ModelSnapshot snapshot, DecoderOnlyGraph graph, CausalLmTokenizer tokenizer, ChatTemplate template, CausalLmConfig config, int maxBatch)
     {
         Snapshot = snapshot;
         _graph = graph;
@@ -48,6 +49,9 @@ internal sealed class LocalChatModel : ILocalModel
             eos.Add(id);
         _eosIds = eos;
         ContextLength = config.ContextLength ?? tokenizer.MaxLength ?? 2048;
+        // Batching pads the caches, which only a graph with an attention mask can be told about.
+        if (maxBatch > 1 && graph.TakesAttentionMask)
+            _batcher = new DecodeBatcher(graph, config.VocabSize, maxBatch);
     }
 
     public ModelSnapshot Snapshot { get; }
@@ -70,7 +74,8 @@ internal sealed class LocalChatModel : ILocalModel
         new(entry.OnnxFile() + "_data", Required: false),
     ];
 
-    public static LocalChatModel Load(ModelSnapshot snapshot, LocalModelEntry entry, OnnxSessionFactory sessions)
+    /// <param name="maxBatch">The most concurrent requests whose decode steps run as one (<see cref="OnnxRuntimeOptions.ChatMaxBatch"/>); 1: none.</param>
+    public static LocalChatModel Load(ModelSnapshot snapshot, LocalModelEntry entry, OnnxSessionFactory sessions, int maxBatch = OnnxRuntimeOptions.DefaultChatMaxBatch)
     {
         var config = CausalLmConfig.Load(snapshot);
         var tokenizer = CausalLmTokenizer.Load(snapshot);
@@ -85,7 +90,7 @@ internal sealed class LocalChatModel : ILocalModel
             throw new InferenceException(InferenceErrorKind.ModelUnavailable, $"The chat template of '{snapshot.RepoId}' cannot be read: {ex.Message}", ex);
         }
         var graph = new DecoderOnlyGraph(sessions.Create(snapshot, entry.OnnxFile()));
-        return new LocalChatModel(snapshot, graph, tokenizer, template, config);
+        return new LocalChatModel(snapshot, graph, tokenizer, template, config, maxBatch);
     }
 
     /// <summary>
@@ -185,7 +190,7 @@ internal sealed class LocalChatModel : ILocalModel
 
         var decoder = _tokenizer.CreateIncrementalDecoder();
         var stops = new StopSequences([.. stopSequences]);
-        using var state = new DecoderOnlyState(_graph, prompt.Ids, Config.VocabSize, settings.UseCache);
+        using var state = NewState(prompt.Ids, settings);
         var generated = 0;
         foreach (var step in TokenGenerator.Generate(state, settings, new GenerationTokens(0, _eosIds, prompt.Ids), cancellationToken))
         {
@@ -213,6 +218,15 @@ internal sealed class LocalChatModel : ILocalModel
         }));
         writer.TryWrite(last);
     }
+
+    /// <summary>One request's decoder: a sequence of the batched decode steps, or its own state (no batching, no cache, or beams).</summary>
+    private IDecoderState NewState(IReadOnlyList<int> promptIds, GenerationSettings settings) =>
+        _batcher is not null && settings.UseCache && settings.NumBeams == 1
+            ? _batcher.Open(promptIds)
+            : new DecoderOnlyState(_graph, promptIds, Config.VocabSize, settings.UseCache);
+
+    /// <summary>For checks: the batcher's states that hold caches (0 when no request runs).</summary>
+    internal int HeldBatchStates => _batcher?.HeldStates ?? 0;
 
     /// <summary>
     /// The engine's settings from OpenAI's parameters over the model's generation_config: temperature 0
@@ -246,7 +260,7 @@ internal sealed class LocalChatModel : ILocalModel
     internal ChatGenerationRun GenerateIds(IReadOnlyList<int> promptIds, GenerationSettings settings, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        using var state = new DecoderOnlyState(_graph, promptIds, Config.VocabSize, settings.UseCache);
+        using var state = NewState(promptIds, settings);
         var ids = new List<int>();
         var firstToken = TimeSpan.Zero;
         foreach (var step in TokenGenerator.Generate(state, settings, new GenerationTokens(0, _eosIds, promptIds), cancellationToken))

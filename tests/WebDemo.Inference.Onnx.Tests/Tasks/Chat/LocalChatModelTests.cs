@@ -87,6 +87,34 @@ public sealed class LocalChatModelTests(LocalChatModelTests.TinyLlama fixture) :
     }
 
     [Fact]
+    public async Task Concurrent_streamed_chats_answer_as_alone_when_one_reader_leaves_and_their_caches_are_released()
+    {
+        // Seeded sampling, so that each of the four conversations answers at some length.
+        var chats = TinyLlamaReference.Templates.Select((t, i) => (Messages: Messages(t.Messages), Options: new ChatOptions { MaxOutputTokens = 24, Temperature = 1.5f, Seed = i })).ToList();
+        var alone = new List<string>();
+        foreach (var (messages, options) in chats)
+            alone.Add(TextOf(await StreamAsync(Model, messages, options)));
+
+        var together = await Task.WhenAll(chats.Select((chat, i) => Task.Run(async () =>
+        {
+            if (i > 0)
+                return TextOf(await StreamAsync(Model, chat.Messages, chat.Options));
+            var pieces = new List<ChatResponseUpdate>();
+            await foreach (var update in Model.GenerateAsync(chat.Messages, chat.Options, CancellationToken.None))
+            {
+                pieces.Add(update);
+                if (pieces.Count(u => u.Text.Length > 0) == 2)
+                    break; // this reader leaves; the others go on
+            }
+            return TextOf(pieces);
+        })));
+
+        Assert.StartsWith(together[0], alone[0], StringComparison.Ordinal);
+        Assert.Equal(alone.Skip(1), together.Skip(1));
+        Assert.Equal(0, Model.HeldBatchStates);
+    }
+
+    [Fact]
     public void The_prompt_step_gives_transformers_js_logits()
     {
         var first = TinyLlamaReference.First;
