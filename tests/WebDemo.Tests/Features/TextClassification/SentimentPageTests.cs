@@ -34,7 +34,9 @@ public sealed class SentimentPageTests : IAsyncDisposable
         return page;
     }
 
-    private static void Analyze(IRenderedComponent<Sentiment> page) => page.Find("button[data-testid=analyze]").Click();
+    /// <summary>Clicks Analyze on the renderer's thread, so a render that lands between finding the button and clicking it cannot swap its handler.</summary>
+    private static void Analyze(IRenderedComponent<Sentiment> page) =>
+        page.InvokeAsync(() => page.Find("button[data-testid=analyze]").Click()).GetAwaiter().GetResult();
 
     [Fact]
     public void Each_line_appears_as_soon_as_it_is_scored()
