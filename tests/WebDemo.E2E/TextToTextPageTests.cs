@@ -29,8 +29,12 @@ public class TextToTextPageTests(PublishedApp app)
     private static async Task ChooseGreedyAsync(IPage page, int maxNewTokens)
     {
         await page.ClickAsync("[data-testid=decoding] .mud-expand-panel-header");
-        await page.Locator("[data-testid=decoding-mode] label").Filter(new() { HasText = "Greedy" }).ClickAsync();
+        var greedy = page.Locator("[data-testid=decoding-mode] label").Filter(new() { HasText = "Greedy" });
+        await greedy.ClickAsync();
+        // On a busy machine the click can land before the panel's radios are live: wait until the choice took.
+        await Assertions.Expect(greedy.Locator("input")).ToBeCheckedAsync(new() { Timeout = 30_000 });
         await page.FillAsync(Field("max-new-tokens"), maxNewTokens.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.Locator(Field("max-new-tokens")).BlurAsync();
     }
 
     [Theory]
