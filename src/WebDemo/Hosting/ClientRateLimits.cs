@@ -56,6 +56,12 @@ internal sealed class ClientRateLimits : IDisposable
         (_settings.Window == TimeSpan.FromMinutes(1) ? "minute" : $"{_settings.Window.TotalSeconds:0} s") +
         $". Try again in {Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds)):0} s.";
 
+    /// <summary>Counts the request against its caller's budget: null while within it, else 429 problem+json with Retry-After.</summary>
+    public IResult? ProblemFor(HttpContext http) =>
+        TryStart(http.Connection.RemoteIpAddress) is { } wait
+            ? InferenceProblems.Problem(StatusCodes.Status429TooManyRequests, Refusal(wait), wait)
+            : null;
+
     public void Dispose() => _limiter.Dispose();
 }
 
@@ -64,10 +70,5 @@ internal static class ClientRateLimitEndpoints
     /// <summary>Counts each call of this endpoint against its caller's budget; over it, 429 problem+json with Retry-After.</summary>
     public static RouteHandlerBuilder RequireClientRateLimit(this RouteHandlerBuilder endpoint) =>
         endpoint.AddEndpointFilter(async (context, next) =>
-        {
-            var limits = context.HttpContext.RequestServices.GetRequiredService<ClientRateLimits>();
-            return limits.TryStart(context.HttpContext.Connection.RemoteIpAddress) is { } wait
-                ? InferenceProblems.Problem(StatusCodes.Status429TooManyRequests, limits.Refusal(wait), wait)
-                : await next(context);
-        });
+            context.HttpContext.RequestServices.GetRequiredService<ClientRateLimits>().ProblemFor(context.HttpContext) ?? await next(context));
 }

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using WebDemo.Api;
 
 namespace WebDemo.Hosting;
 
@@ -45,9 +44,8 @@ internal static class OperatorAccess
         var expected = http.RequestServices.GetRequiredService<IOptions<OperatorOptions>>().Value.Token?.Trim();
         if (string.IsNullOrEmpty(expected))
             return Results.NotFound();
-        var limits = http.RequestServices.GetRequiredService<ClientRateLimits>();
-        if (limits.TryStart(http.Connection.RemoteIpAddress) is { } wait)
-            return InferenceProblems.Problem(StatusCodes.Status429TooManyRequests, limits.Refusal(wait), wait);
+        if (http.RequestServices.GetRequiredService<ClientRateLimits>().ProblemFor(http) is { } tooMany)
+            return tooMany;
         if (BearerTokens.Matches(BearerTokens.Presented(http.Request), expected))
             return null;
         http.Response.Headers.WWWAuthenticate = "Bearer";

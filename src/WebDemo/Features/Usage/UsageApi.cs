@@ -14,14 +14,12 @@ internal static class UsageApi
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/usage", BrowserAsync);
+        app.MapGet("/api/usage", BrowserAsync).RequireClientRateLimit();
         app.MapOperatorGroup().MapGet("/usage", OperatorAsync);
     }
 
-    private static async Task<IResult> BrowserAsync(HttpContext http, UsageStore store, ClientRateLimits limits, CancellationToken ct)
+    private static async Task<IResult> BrowserAsync(HttpContext http, UsageStore store, CancellationToken ct)
     {
-        if (limits.TryStart(http.Connection.RemoteIpAddress) is { } wait)
-            return InferenceProblems.Problem(StatusCodes.Status429TooManyRequests, limits.Refusal(wait), wait);
         if (BrowserIds.Of(http) is not { } browser)
             return Results.Json(new { estimate = UsageFormat.EstimateNote, UsageSummary.Empty.Today, UsageSummary.Empty.Last7Days, calls = Array.Empty<UsageCall>() });
         try
