@@ -19,3 +19,11 @@ window.webdemo = {
         setTimeout(() => URL.revokeObjectURL(url), 1000);
     },
 };
+
+// Starts Blazor (App.razor loads it with autostart="false"). SignalR's client gives up after 30 s
+// without a message from the server; a page busy laying out a large paste can miss the server's
+// pings that long, so it waits as long as the server waits for it (InputLimits.BusyBrowserTimeout).
+const serverTimeoutMs = Number(document.currentScript.dataset.serverTimeoutMs);
+Blazor.start({
+    circuit: { configureSignalR: builder => builder.withServerTimeout(serverTimeoutMs) },
+});

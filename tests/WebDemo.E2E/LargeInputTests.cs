@@ -29,6 +29,28 @@ public class LargeInputTests(PublishedApp app)
     }
 
     [Fact]
+    public async Task A_browser_busy_for_longer_than_signalrs_default_timeout_after_a_paste_keeps_the_paste()
+    {
+        var page = await app.OpenAsync("/sentiment");
+        var disconnects = new List<string>();
+        page.Console += (_, message) => { if (message.Text.Contains("disconnected", StringComparison.OrdinalIgnoreCase)) disconnects.Add(message.Text); };
+        // What a slow machine laying out a large paste does: the page's thread is busy for 40 s
+        // right after the text arrives (SignalR's default 30 s timeout once dropped the circuit
+        // there, and the paste with it).
+        await page.EvaluateAsync("""
+            () => document.querySelector('textarea').addEventListener('input',
+                () => setTimeout(() => { const start = Date.now(); while (Date.now() - start < 40000) { } }), { once: true })
+            """);
+
+        await page.FillAsync("textarea", "first line\nsecond line", new() { Timeout = 90_000 });
+
+        await Assertions.Expect(page.GetByText("2 of at most 64 lines")).ToBeVisibleAsync(new() { Timeout = 90_000 });
+        Assert.Empty(disconnects);
+        await page.ClickAsync("button[data-testid=analyze]");
+        await Assertions.Expect(page.Locator("[data-testid=result]")).ToHaveCountAsync(2, new() { Timeout = 60_000 });
+    }
+
+    [Fact]
     public async Task The_text_box_holds_no_more_than_the_page_allows_and_says_its_limits()
     {
         var page = await app.OpenAsync("/sentiment");

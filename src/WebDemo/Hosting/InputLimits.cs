@@ -19,6 +19,14 @@ internal sealed class InputLimits
     /// </summary>
     public long MessageBytes => 6L * LargestInputCharacters + 64 * 1024;
 
+    /// <summary>
+    /// How long a circuit waits to hear from a browser (and the browser from the server, see
+    /// App.razor) before it counts the connection as lost; SignalR's default is 30 s. A browser
+    /// laying out the largest paste on a slow machine can keep its page's thread busy longer than
+    /// that, and the circuit dropped meanwhile lost what had just been pasted.
+    /// </summary>
+    public static TimeSpan BusyBrowserTimeout { get; } = TimeSpan.FromMinutes(2);
+
     internal void Raise(int characters) => LargestInputCharacters = Math.Max(LargestInputCharacters, characters);
 }
 
@@ -38,7 +46,11 @@ internal static class InputLimitsRegistration
     internal static IServiceCollection AddInputLimits(this IServiceCollection services, IServerSideBlazorBuilder blazor)
     {
         var limits = Limits(services);
-        blazor.AddHubOptions(circuit => circuit.MaximumReceiveMessageSize = limits.MessageBytes);
+        blazor.AddHubOptions(circuit =>
+        {
+            circuit.MaximumReceiveMessageSize = limits.MessageBytes;
+            circuit.ClientTimeoutInterval = InputLimits.BusyBrowserTimeout;
+        });
         services.AddSignalR(hub => hub.MaximumReceiveMessageSize = limits.MessageBytes);
         services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = limits.MessageBytes);
         return services;
