@@ -39,8 +39,8 @@ internal sealed class CloudBudget(UsageStore store, IOptions<UsageOptions> optio
             var limits = Limits;
             var spent = tokens >= limits.Tokens
                 ? string.Create(CultureInfo.InvariantCulture, $"{tokens:N0} of {limits.Tokens:N0} tokens")
-                : usd >= limits.Usd
-                    ? string.Create(CultureInfo.InvariantCulture, $"an estimated ${usd:0.00##} of ${limits.Usd:0.00##}")
+                : limits.Usd is { } usdLimit && usd >= usdLimit
+                    ? $"an estimated {UsageFormat.Usd(usd)} of {UsageFormat.Usd(usdLimit)}"
                     : null;
             return new BudgetState(tokens, limits.Tokens, usd, limits.Usd,
                 spent is null ? null : $"Today's cloud budget of this app is spent ({spent}); local models still work. It renews at midnight UTC.");

@@ -12,6 +12,9 @@ internal static class UsageFormat
     public static string Cost(UsageTotal total) => total.Unpriced == total.Calls ? "—"
         : Cost(total.EstimatedCostUsd) + (total.Unpriced > 0 ? $" ({total.Unpriced:N0} unpriced)" : "");
 
+    /// <summary>A price or a limit in dollars: "$0.20", "$0.0125" (invariant, at most four decimals).</summary>
+    public static string Usd(decimal usd) => string.Create(CultureInfo.InvariantCulture, $"${usd:0.00##}");
+
     public static string Cost(double? usd) => usd is { } value
         ? string.Create(CultureInfo.InvariantCulture, $"~${value:0.00####}")
         : "—";

@@ -30,7 +30,7 @@ internal sealed class UsageStatus(UsageStore store, CloudBudget budget) : IStatu
         var used = string.Join("; ", new[]
         {
             state.TokensLimit is { } tokens ? $"{state.TokensUsed:N0} of {tokens:N0} tokens" : null,
-            state.UsdLimit is { } usd ? $"{UsageFormat.Cost((double)state.UsdUsed)} of ${usd:0.00##}" : null,
+            state.UsdLimit is { } usd ? $"{UsageFormat.Cost((double)state.UsdUsed)} of {UsageFormat.Usd(usd)}" : null,
         }.OfType<string>());
         yield return new StatusLine($"Daily cloud budget: {used}", [chip], state.Refusal, Id: "usage-budget");
     }
