@@ -37,8 +37,6 @@ internal sealed class UsageMetering(
     {
         if (isLocal)
             return 0m;
-        if (isCloud)
-            RefreshPrices();
         if (!isCloud || (tokensIn == 0 && tokensOut == 0) || catalogue.Cached.Offer(model, provider) is not { } offer)
             return null;
         if ((tokensIn > 0 && offer.InputUsdPerMillionTokens is null) || (tokensOut > 0 && offer.OutputUsdPerMillionTokens is null))
@@ -49,10 +47,11 @@ internal sealed class UsageMetering(
     /// <summary>
     /// Has the catalogue read again once its cache period is over (the read is shared and never throws
     /// for the router's failures), so that the prices follow the router's without a call ever waiting on
-    /// them; a call that ends before the first read is recorded without an estimate. Only cloud calls
-    /// ask, so an app that only runs local models never reaches out for prices.
+    /// them. A cloud call asks as it starts, so the first call after start is priced when the router
+    /// answers before the call ends; one that ends sooner is recorded without an estimate. Only cloud
+    /// calls ask, so an app that only runs local models never reaches out for prices.
     /// </summary>
-    private void RefreshPrices()
+    internal void RefreshPrices()
     {
         var read = catalogue.ReadAsync(CancellationToken.None);
         if (!read.IsCompleted)
@@ -104,6 +103,8 @@ internal sealed class CallMeter(UsageMetering metering, string task, UsageCaller
     {
         (_provider, _model, _isLocal, _isCloud) = (provider, model, isLocal, isCloud);
         _servedBy = null;
+        if (isCloud)
+            metering.RefreshPrices();
     }
 
     public void Item((int In, int Out) tokens, (int Images, int? Steps) images, string? servedBy)

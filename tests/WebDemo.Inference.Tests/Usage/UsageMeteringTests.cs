@@ -46,6 +46,28 @@ public class UsageMeteringTests
         public Task<CatalogueSnapshot> ReadAsync(CancellationToken cancellationToken) => Task.FromResult(Cached);
     }
 
+    /// <summary>A catalogue with no prices until it is read, answered when the test says the router answers.</summary>
+    private sealed class UnreadCatalogue : IModelCatalogue
+    {
+        private readonly TaskCompletionSource<CatalogueSnapshot> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource ReadAsked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public CatalogueSnapshot Cached { get; private set; } = new(new Dictionary<string, IReadOnlyList<ProviderOffer>>(), null, null);
+
+        public Task<CatalogueSnapshot> ReadAsync(CancellationToken cancellationToken)
+        {
+            ReadAsked.TrySetResult();
+            return _answer.Task;
+        }
+
+        public void RouterAnswers()
+        {
+            Cached = new PriceList().Cached;
+            _answer.TrySetResult(Cached);
+        }
+    }
+
     private sealed class Budget : ICloudBudget
     {
         public string? Refusal { get; set; }
@@ -60,6 +82,9 @@ public class UsageMeteringTests
         public bool Hangs { get; set; }
         public int Calls { get; private set; }
 
+        /// <summary>Awaited before the first result: what happens elsewhere while the call runs.</summary>
+        public Func<Task>? WhileRunning { get; set; }
+
         public async IAsyncEnumerable<InferenceUpdate<ClassifiedText>> StreamAsync(
             TextClassificationCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
@@ -67,6 +92,8 @@ public class UsageMeteringTests
             await Task.Yield();
             if (Fails is { } error)
                 throw error;
+            if (WhileRunning is { } elsewhere)
+                await elsewhere();
             for (var i = 0; i < call.Inputs.Count; i++)
             {
                 yield return InferenceUpdate<ClassifiedText>.ForPartial(new ClassifiedText(i, call.Inputs[i], [new LabelScore("POSITIVE", 1)], false, tokens));
@@ -135,6 +162,23 @@ public class UsageMeteringTests
         Assert.Equal(0.001m, record.EstimatedCostUsd); // 2,000 tokens at $0.50 per million
         Assert.True(record.IsCloud);
         Assert.True(record.DurationMs >= 0);
+    }
+
+    [Fact]
+    public async Task The_first_cloud_call_after_start_asks_for_prices_as_it_starts_and_is_priced_when_they_come_before_it_ends()
+    {
+        var catalogue = new UnreadCatalogue();
+        var setup = new Setup(catalogue: catalogue);
+        setup.Cloud.ProvA.WhileRunning = async () =>
+        {
+            await catalogue.ReadAsked.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            catalogue.RouterAnswers();
+        };
+
+        await setup.Task.RunAsync(Texts(2, CloudModel, "prov-a")).ToListAsync();
+
+        Assert.Equal(UsageOutcome.Ok, setup.Single.Outcome);
+        Assert.Equal(0.001m, setup.Single.EstimatedCostUsd);
     }
 
     [Fact]
