@@ -20,6 +20,23 @@ window.webdemo = {
     },
 };
 
+// A lone UTF-16 surrogate in a text box (half an emoji, cut by a paste at the box's maxlength or
+// by the program it was copied from) makes the server refuse the whole event, so the text never
+// arrived and the page said the box was empty. Before Blazor reads the box (this listener runs
+// first: window, capturing), each lone surrogate becomes U+FFFD, the replacement character, as a UTF-8 decoder does.
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+for (const type of ["input", "change"]) {
+    window.addEventListener(type, (event) => {
+        const box = event.target;
+        if (!(box instanceof HTMLTextAreaElement || box instanceof HTMLInputElement)) return;
+        const wellFormed = box.value.replace(loneSurrogate, "\uFFFD"); // one code unit for one: the caret stays put
+        if (wellFormed === box.value) return;
+        const { selectionStart, selectionEnd } = box;
+        box.value = wellFormed;
+        if (selectionStart !== null) box.setSelectionRange(selectionStart, selectionEnd);
+    }, { capture: true });
+}
+
 // When a dropped circuit is back, the server holds the page as it was before the drop: what was
 // typed meanwhile, or sent just as the connection went, is only in the text boxes. Each text box
 // (MudBlazor's multi-line fields: the prompts and texts) sends its value again, so that the page

@@ -84,6 +84,26 @@ public class LargeInputTests(PublishedApp app)
     }
 
     [Fact]
+    public async Task Half_an_emoji_in_the_text_box_becomes_a_replacement_character_and_the_text_still_arrives()
+    {
+        var page = await app.OpenAsync("/sentiment");
+        // A lone surrogate (the first half of 🎉) once made the server refuse the whole input event:
+        // the box showed the text and Analyze said there was none.
+        await page.Locator("textarea").EvaluateAsync("""
+            box => {
+                box.value = 'a great film \uD83C\nthe ending \uDF89 was dull\ncafé 👩‍👩‍👧';
+                box.dispatchEvent(new Event('input', { bubbles: true }));
+            }
+            """);
+
+        await Assertions.Expect(page.GetByText("3 of at most 64 lines")).ToBeVisibleAsync();
+        Assert.Equal("a great film \uFFFD\nthe ending \uFFFD was dull\ncafé 👩‍👩‍👧", await page.InputValueAsync("textarea"));
+        await page.ClickAsync("button[data-testid=analyze]");
+        await Assertions.Expect(page.Locator("[data-testid=result]")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("[data-testid=results]")).ToContainTextAsync("the ending \uFFFD was dull");
+    }
+
+    [Fact]
     public async Task The_text_box_holds_no_more_than_the_page_allows_and_says_its_limits()
     {
         var page = await app.OpenAsync("/sentiment");
