@@ -91,6 +91,10 @@ var texts = sentences.Take(textCount).ToList();
 var tokenLengths = texts.Select(t => classifier.Encode(t).Ids.Length).Order().ToList();
 Console.WriteLine($"Measured texts: the first {texts.Count} sentences; tokens per text min {tokenLengths[0]}, median {Pct(tokenLengths.Select(l => (double)l).ToList(), 0.5)}, " +
     $"p95 {Pct(tokenLengths.Select(l => (double)l).ToList(), 0.95)}, max {tokenLengths[^1]}. Modes run interleaved, {repeats} round(s); each round's figures are shown.");
+var gflopPerText = EncoderGflopPerText(Path.GetFullPath(model), tokenLengths);
+if (gflopPerText is { } gflop)
+    Console.WriteLine($"Arithmetic: {gflop:0.00} GFLOP per text on average (the encoder layers' matrix products and attention scores at each text's own length; " +
+        "embeddings and the classifier head left out), so texts/s × that is the GFLOP/s the CPU delivered. A mode cannot beat the CPU's peak.");
 Console.WriteLine();
 var waitMs = double.Parse(options.GetValueOrDefault("wait-ms") ?? new OnnxRuntimeOptions().BatchMaxWaitMs.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
 var padding = double.Parse(options.GetValueOrDefault("padding") ?? new OnnxRuntimeOptions().BatchMaxPadding.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
@@ -150,8 +154,8 @@ if (sections.Contains("concurrent"))
     Console.WriteLine("- concurrent, no batcher: what the app did before: each request its own model run, all at once");
     Console.WriteLine($"- concurrent, batcher B: the app's path with Onnx:BatchSize B, max wait {waitMs} ms, padding limit {padding}");
     Console.WriteLine();
-    Console.WriteLine("| round | mode | texts/s | p50 | p95 | × one at a time (direct) |");
-    Console.WriteLine("|---|---|---|---|---|---|");
+    Console.WriteLine("| round | mode | texts/s | p50 | p95 | × one at a time (direct) | GFLOP/s |");
+    Console.WriteLine("|---|---|---|---|---|---|---|");
     var pooled = new Dictionary<string, List<Figures>>();
     for (var round = 1; round <= repeats; round++)
     {
@@ -170,7 +174,7 @@ if (sections.Contains("concurrent"))
         var baseline = modes[0].F.Rate;
         foreach (var (mode, f) in modes)
         {
-            Console.WriteLine($"| {round} | {mode} | {f.Rate:0.0} | {f.P50:0} | {f.P95:0} | {f.Rate / baseline:0.00} |");
+            Console.WriteLine($"| {round} | {mode} | {f.Rate:0.0} | {f.P50:0} | {f.P95:0} | {f.Rate / baseline:0.00} | {Delivered(f.Rate)} |");
             (pooled.TryGetValue(mode, out var list) ? list : pooled[mode] = []).Add(f);
         }
     }
@@ -178,13 +182,32 @@ if (sections.Contains("concurrent"))
     foreach (var (mode, list) in pooled)
     {
         var f = Figures.Pool(list);
-        Console.WriteLine($"| all | {mode} | {f.Rate:0.0} | {f.P50:0} | {f.P95:0} | {f.Rate / pooledBaseline:0.00} |");
+        Console.WriteLine($"| all | {mode} | {f.Rate:0.0} | {f.P50:0} | {f.P95:0} | {f.Rate / pooledBaseline:0.00} | {Delivered(f.Rate)} |");
     }
     Console.WriteLine();
 }
 
+string Delivered(double textsPerSecond) => gflopPerText is { } perText ? (textsPerSecond * perText).ToString("0", System.Globalization.CultureInfo.InvariantCulture) : "–";
+
 Console.WriteLine($"Working set after the run: {Environment.WorkingSet / (1024.0 * 1024):0} MiB");
 return 0;
+
+// The floating-point work of one text through a BERT-shaped encoder (DistilBERT's or BERT's
+// config.json): per layer, the four attention projections and the two feed-forward products
+// (2·n·(4d² + 2·d·f) for n tokens) and the attention scores and their weighted sum (4·n²·d); the
+// mean over the measured texts, in GFLOP. Null for a config that names neither shape.
+static double? EncoderGflopPerText(string modelDir, IReadOnlyList<int> tokenLengths)
+{
+    var path = Path.Combine(modelDir, "config.json");
+    if (!File.Exists(path))
+        return null;
+    using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+    var root = config.RootElement;
+    int? Read(params string[] names) => names.Select(n => root.TryGetProperty(n, out var v) ? v.GetInt32() : (int?)null).FirstOrDefault(v => v is not null);
+    if (Read("dim", "hidden_size") is not { } d || Read("n_layers", "num_hidden_layers") is not { } layers || Read("hidden_dim", "intermediate_size") is not { } f)
+        return null;
+    return tokenLengths.Average(n => layers * (2.0 * n * (4.0 * d * d + 2.0 * d * f) + 4.0 * n * n * d)) / 1e9;
+}
 
 static double Pct(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
 
