@@ -45,6 +45,9 @@ public sealed class PublishedApp : IAsyncLifetime
         get { lock (_output) return _output.ToString(); }
     }
 
+    /// <summary>The app the tests run against, once started (for <see cref="ClosePagesAfterEachTestAttribute"/>).</summary>
+    internal static PublishedApp? Current { get; private set; }
+
     public static string ScreenshotDir { get; } = Path.Combine(TestPaths.RepoRoot, "artifacts", "screenshots");
 
     public async Task InitializeAsync()
@@ -121,6 +124,7 @@ public sealed class PublishedApp : IAsyncLifetime
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
         });
         Directory.CreateDirectory(ScreenshotDir);
+        Current = this;
     }
 
     /// <summary>A new page, once the Blazor circuit runs it (typing before then would be lost).</summary>
@@ -181,6 +185,7 @@ public sealed class PublishedApp : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        Current = null;
         if (Browser is not null)
             await Browser.DisposeAsync();
         _playwright?.Dispose();
