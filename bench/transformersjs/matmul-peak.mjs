@@ -5,13 +5,16 @@
 //
 //     /usr/bin/python3 bench/transformersjs/make_matmul.py /tmp/matmul
 //     (cd bench/transformersjs && node matmul-peak.mjs /tmp/matmul [threads] [rows,rows,…])
+import { readdirSync } from "node:fs";
 import ort from "onnxruntime-node";
 
 const [dir = "/tmp/matmul", threads = "2", rowList = "16,55,128,880,1760"] = process.argv.slice(2);
 const rows = rowList.split(",").map(Number);
 console.log(`| product | ${rows.map(m => `M = ${m}`).join(" | ")} |`);
 console.log(`|---|${rows.map(() => "---").join("|")}|`);
-for (const [k, n] of [[768, 768], [768, 3072], [3072, 768], [2048, 2048]]) {
+// The shapes are the ones make_matmul.py wrote: matmul_KxN.onnx.
+const shapes = readdirSync(dir).map(name => name.match(/^matmul_(\d+)x(\d+)\.onnx$/)).filter(Boolean).map(m => [Number(m[1]), Number(m[2])]);
+for (const [k, n] of shapes) {
     const session = await ort.InferenceSession.create(`${dir}/matmul_${k}x${n}.onnx`, { intraOpNumThreads: Number(threads) });
     const cells = [];
     for (const m of rows) {
