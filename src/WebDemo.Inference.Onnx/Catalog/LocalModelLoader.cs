@@ -11,9 +11,10 @@ namespace WebDemo.Inference.Onnx.Catalog;
 /// <summary>What the Status page shows of one local model.</summary>
 /// <param name="Files">The files on disk with their sizes; empty before the first download.</param>
 /// <param name="Provider">The execution provider its sessions run on ("CUDA", "CPU"); null until it is loaded.</param>
+/// <param name="Cache">On CUDA: where its generation caches stay between steps, in words; null otherwise.</param>
 internal sealed record LocalModelInfo(
     string Id, string Task, string Dtype, bool Loaded, bool Loading,
-    IReadOnlyList<(string Path, long Bytes)> Files, string? Directory, string? LastError, string? Provider = null);
+    IReadOnlyList<(string Path, long Bytes)> Files, string? Directory, string? LastError, string? Provider = null, string? Cache = null);
 
 /// <summary>
 /// Downloads (on first use) and loads each configured local model once; concurrent requests
@@ -132,7 +133,8 @@ internal sealed class LocalModelLoader(
         var loading = _models.TryGetValue(entry.Id, out var lazy) && lazy.IsValueCreated && !lazy.Value.IsCompleted;
         var loaded = IsLoaded(entry.Id);
         return new LocalModelInfo(entry.Id, entry.Task, entry.Dtype, loaded, loading, files,
-            cached?.Directory, _errors.GetValueOrDefault(entry.Id), loaded ? sessions.ProviderOf(entry.Id) : null);
+            cached?.Directory, _errors.GetValueOrDefault(entry.Id), loaded ? sessions.ProviderOf(entry.Id) : null,
+            loaded ? sessions.CacheOf(entry.Id) : null);
     }).ToList();
 
     // Snapshot files are links to blobs: report the blob's size, not the link's.

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using WebDemo.Inference.Onnx.Runtime;
 
 namespace WebDemo.Inference.Onnx.Generation;
 
@@ -14,9 +15,11 @@ namespace WebDemo.Inference.Onnx.Generation;
 /// </summary>
 internal sealed class DecoderOnlyGraph
 {
-    public DecoderOnlyGraph(InferenceSession session)
+    /// <param name="cache">Where the key/value cache stays between steps (the session's GPU on CUDA); host memory when null.</param>
+    public DecoderOnlyGraph(InferenceSession session, CacheLocation? cache = null)
     {
         Session = session;
+        Cache = cache ?? CacheLocation.Host;
         var inputs = session.InputMetadata;
         if (!inputs.ContainsKey("input_ids") || !session.OutputMetadata.ContainsKey("logits"))
             throw new InvalidOperationException("The ONNX graph is not a causal language model: it needs an input_ids input and a logits output.");
@@ -40,6 +43,9 @@ internal sealed class DecoderOnlyGraph
     }
 
     public InferenceSession Session { get; }
+
+    /// <summary>Where the present.* outputs are kept for the next step.</summary>
+    public CacheLocation Cache { get; }
 
     /// <summary>The past inputs' names in graph order.</summary>
     public IReadOnlyList<string> PastNames { get; }
@@ -127,11 +133,22 @@ internal sealed class DecoderOnlyState : IDecoderState
         state._pads = lengths.Select(length => state._cached - length).ToArray();
         foreach (var name in graph.PastNames)
         {
+            // Built in host memory (a cache on a GPU is copied down first); the next step takes it back up.
             var past = state.Own(KeyValueCache.Zeros(graph.CacheType, [state._rows, graph.KeyValueHeads, state._cached, graph.HeadSize]));
-            for (var row = 0; row < sources.Count; row++)
+            var onHost = new Dictionary<DecoderOnlyState, OrtValue>();
+            try
             {
-                var (source, sourceRow) = sources[row];
-                KeyValueCache.CopyPositions(source._past[name], sourceRow, source._pads[sourceRow], past, row, state._pads[row], lengths[row]);
+                for (var row = 0; row < sources.Count; row++)
+                {
+                    var (source, sourceRow) = sources[row];
+                    if (!onHost.TryGetValue(source, out var from))
+                        onHost[source] = from = state.KeepCopy(graph.Cache.ToHost(source._past[name], out var copied), copied);
+                    KeyValueCache.CopyPositions(from, sourceRow, source._pads[sourceRow], past, row, state._pads[row], lengths[row]);
+                }
+            }
+            finally
+            {
+                state.ReleaseCopies();
             }
             state._past[name] = past;
         }
@@ -188,7 +205,7 @@ internal sealed class DecoderOnlyState : IDecoderState
         var copies = new List<OrtValue>();
         foreach (var name in _graph.PastNames)
         {
-            var copy = KeyValueCache.CopyRows(_past[name], _rows, sources);
+            var copy = KeyValueCache.CopyRows(_graph.Cache, _past[name], _rows, sources);
             copies.Add(copy);
             _past[name] = copy;
         }
@@ -234,10 +251,10 @@ internal sealed class DecoderOnlyState : IDecoderState
             names.Add(name);
             values.Add(_past[name]);
         }
-        var outputs = _graph.Session.Run(_runOptions, names, values, _graph.StepOutputs);
+        var outputs = _graph.Cache.Run(_graph.Session, _runOptions, names, values, _graph.StepOutputs);
         try
         {
-            CopyLastLogits(outputs[0]);
+            KeyValueCache.CopyLastLogits(outputs[0], _rows, VocabSize, _logits);
         }
         catch
         {
@@ -273,40 +290,29 @@ internal sealed class DecoderOnlyState : IDecoderState
         return mask;
     }
 
-    /// <summary>logits is [rows, positions, vocab], float32 or float16: the last position of each row.</summary>
-    private void CopyLastLogits(OrtValue logits)
-    {
-        var info = logits.GetTensorTypeAndShape();
-        var positions = (int)info.Shape[1];
-        for (var row = 0; row < _rows; row++)
-        {
-            var start = (row * positions + positions - 1) * VocabSize;
-            var target = _logits.AsSpan(row * VocabSize, VocabSize);
-            if (info.ElementDataType == TensorElementType.Float16)
-            {
-                var half = logits.GetTensorDataAsSpan<Float16>().Slice(start, VocabSize);
-                for (var i = 0; i < VocabSize; i++)
-                    target[i] = (float)half[i];
-            }
-            else
-            {
-                logits.GetTensorDataAsSpan<float>().Slice(start, VocabSize).CopyTo(target);
-            }
-        }
-    }
-
-    private OrtValue EmptyPast()
-    {
-        long[] shape = [_rows, _graph.KeyValueHeads, 0, _graph.HeadSize];
-        return _graph.CacheType == TensorElementType.Float16
-            ? OrtValue.CreateTensorValueFromMemory(Array.Empty<Float16>(), shape)
-            : OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), shape);
-    }
+    private OrtValue EmptyPast() => KeyValueCache.Empty(_graph.CacheType, [_rows, _graph.KeyValueHeads, 0, _graph.HeadSize]);
 
     private OrtValue Own(OrtValue value)
     {
         _owned.Add(value);
         return value;
+    }
+
+    // Gather's host copies of device caches: freed as soon as the gathered cache is built.
+    private readonly List<OrtValue> _copies = [];
+
+    private OrtValue KeepCopy(OrtValue value, bool copied)
+    {
+        if (copied)
+            _copies.Add(value);
+        return value;
+    }
+
+    private void ReleaseCopies()
+    {
+        foreach (var value in _copies)
+            value.Dispose();
+        _copies.Clear();
     }
 
     private void ReleaseStep()

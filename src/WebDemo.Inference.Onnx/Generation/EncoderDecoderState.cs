@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using WebDemo.Inference.Onnx.Runtime;
 
 namespace WebDemo.Inference.Onnx.Generation;
 
@@ -9,8 +11,12 @@ namespace WebDemo.Inference.Onnx.Generation;
 /// first step or a cached one) or split into <c>decoder_model</c> and <c>decoder_with_past_model</c>.
 /// Sessions are shared by every request; each request's cache lives in its own <see cref="EncoderDecoderState"/>.
 /// </summary>
-internal sealed class EncoderDecoderGraphs(InferenceSession encoder, InferenceSession decoder, InferenceSession? decoderWithPast)
+/// <param name="cache">Where the decoder's key/value cache stays between steps (the GPU on CUDA); host memory when null.</param>
+internal sealed class EncoderDecoderGraphs(InferenceSession encoder, InferenceSession decoder, InferenceSession? decoderWithPast, CacheLocation? cache = null)
 {
+    /// <summary>Where the present.* outputs (and the encoder's output, for one row) are kept for the next step.</summary>
+    public CacheLocation Cache { get; } = cache ?? CacheLocation.Host;
+
     public InferenceSession Encoder => encoder;
     /// <summary>The merged decoder, or the first-step decoder of the split layout.</summary>
     public InferenceSession Decoder => decoder;
@@ -49,6 +55,9 @@ internal sealed class EncoderDecoderGraphs(InferenceSession encoder, InferenceSe
             return (dims[1], dims[3]);
         }
     }
+
+    /// <summary>float32, or float16 for fp16 exports.</summary>
+    public TensorElementType CacheType => (decoderWithPast ?? decoder).InputMetadata[PastNames[0]].ElementDataType;
 }
 
 /// <summary>
@@ -176,7 +185,7 @@ internal sealed class EncoderDecoderState : IDecoderState
         {
             if (!EncoderDecoderGraphs.IsSelfAttention(name))
                 continue;
-            var copy = KeyValueCache.CopyRows(_past[name], _rows, sources);
+            var copy = KeyValueCache.CopyRows(_graphs.Cache, _past[name], _rows, sources);
             copies.Add(copy);
             _past[name] = copy;
         }
@@ -197,15 +206,20 @@ internal sealed class EncoderDecoderState : IDecoderState
     {
         using var ids = OrtValue.CreateTensorValueFromMemory(_inputIds, [1, SourceLength]);
         using var mask = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1L, SourceLength).ToArray(), [1, SourceLength]);
-        using var outputs = _graphs.Encoder.Run(_runOptions, ["input_ids", "attention_mask"], [ids, mask], ["last_hidden_state"]);
-        var states = outputs[0].GetTensorDataAsSpan<float>();
-        var hidden = outputs[0].GetTensorTypeAndShape().Shape[2];
-        // The same encoding for every row (beam).
-        var tiled = new float[_rows * states.Length];
-        for (var row = 0; row < _rows; row++)
-            states.CopyTo(tiled.AsSpan(row * states.Length));
-        _encoderStates = Fixed(OrtValue.CreateTensorValueFromMemory(tiled, [_rows, SourceLength, hidden]));
+        string[] names = ["input_ids", "attention_mask"], outputNames = ["last_hidden_state"];
+        if (_rows == 1)
+        {
+            // Every decoder step reads it: with one row it stays where the cache is (the GPU on CUDA), as it came.
+            _encoderOutputs = _graphs.Cache.Run(_graphs.Encoder, _runOptions, names, [ids, mask], outputNames, hostOutputs: 0);
+            _encoderStates = _encoderOutputs[0];
+            return;
+        }
+        // The same encoding for every row (beam), in host memory.
+        using var outputs = _graphs.Encoder.Run(_runOptions, names, [ids, mask], outputNames);
+        _encoderStates = Fixed(KeyValueCache.Tile(outputs[0], _rows));
     }
+
+    private IDisposableReadOnlyCollection<OrtValue>? _encoderOutputs;
 
     /// <summary>
     /// A step without past: the decoder (the merged graph's first-step branch, or decoder_model)
@@ -232,7 +246,7 @@ internal sealed class EncoderDecoderState : IDecoderState
             {
                 var (heads, headSize) = _graphs.CacheShape;
                 foreach (var name in _graphs.PastNames)
-                    _emptyPasts[name] = Fixed(OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), [_rows, heads, 0, headSize]));
+                    _emptyPasts[name] = Fixed(KeyValueCache.Empty(_graphs.CacheType, [_rows, heads, 0, headSize]));
                 _emptyPasts["use_cache_branch"] = Fixed(OrtValue.CreateTensorValueFromMemory(FirstStep, ScalarShape));
             }
             foreach (var (name, value) in _emptyPasts)
@@ -262,14 +276,11 @@ internal sealed class EncoderDecoderState : IDecoderState
                 values.Add(value);
             }
         }
-        var outputs = session.Run(_runOptions, names, values, outputNames);
+        var outputs = _graphs.Cache.Run(session, _runOptions, names, values, outputNames);
         try
         {
             // logits is the first output asked for: [rows, positions, vocab].
-            var positions = (int)outputs[0].GetTensorTypeAndShape().Shape[1];
-            var all = outputs[0].GetTensorDataAsSpan<float>();
-            for (var row = 0; row < _rows; row++)
-                all.Slice((row * positions + positions - 1) * VocabSize, VocabSize).CopyTo(_logits.AsSpan(row * VocabSize));
+            KeyValueCache.CopyLastLogits(outputs[0], _rows, VocabSize, _logits);
             return outputs;
         }
         catch
@@ -307,6 +318,8 @@ internal sealed class EncoderDecoderState : IDecoderState
         _past.Clear();
         _firstOutputs?.Dispose();
         _firstOutputs = null;
+        _encoderOutputs?.Dispose();
+        _encoderOutputs = null;
         foreach (var value in _fixed)
             value.Dispose();
         _fixed.Clear();

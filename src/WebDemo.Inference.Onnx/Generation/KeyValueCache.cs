@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using WebDemo.Inference.Onnx.Runtime;
 
 namespace WebDemo.Inference.Onnx.Generation;
 
@@ -7,10 +8,28 @@ namespace WebDemo.Inference.Onnx.Generation;
 internal static class KeyValueCache
 {
     /// <summary>
-    /// For beam search: a copy of a cache tensor ([rows, …]) whose row i is row <c>sources[i]</c> of
+    /// For beam search: a host copy of a cache tensor ([rows, …]), wherever <paramref name="location"/>
+    /// keeps it, whose row i is row <c>sources[i]</c> of <paramref name="value"/>.
+    /// </summary>
+    public static OrtValue CopyRows(CacheLocation location, OrtValue value, int rows, ReadOnlySpan<int> sources)
+    {
+        var onHost = location.ToHost(value, out var copied);
+        try
+        {
+            return CopyRows(onHost, rows, sources);
+        }
+        finally
+        {
+            if (copied)
+                onHost.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A copy of a cache tensor ([rows, …], host memory) whose row i is row <c>sources[i]</c> of
     /// <paramref name="value"/>. Bytes are copied, so any element type (float32, float16) works.
     /// </summary>
-    public static OrtValue CopyRows(OrtValue value, int rows, ReadOnlySpan<int> sources)
+    private static OrtValue CopyRows(OrtValue value, int rows, ReadOnlySpan<int> sources)
     {
         var info = value.GetTensorTypeAndShape();
         var copy = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, info.ElementDataType, info.Shape);
@@ -20,6 +39,50 @@ internal static class KeyValueCache
         for (var row = 0; row < sources.Length; row++)
             data.Slice(sources[row] * rowBytes, rowBytes).CopyTo(target.Slice(row * rowBytes, rowBytes));
         return copy;
+    }
+
+    /// <summary>An empty past (no positions yet) of the cache's element type, for a graph's first step.</summary>
+    public static OrtValue Empty(TensorElementType type, long[] shape) => type == TensorElementType.Float16
+        ? OrtValue.CreateTensorValueFromMemory(Array.Empty<Float16>(), shape)
+        : OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), shape);
+
+    /// <summary>
+    /// Copies the last position's logits of each row ([rows, positions, vocab], float32 or float16,
+    /// in host memory) into <paramref name="target"/>, row after row.
+    /// </summary>
+    public static void CopyLastLogits(OrtValue logits, int rows, int vocabSize, float[] target)
+    {
+        var info = logits.GetTensorTypeAndShape();
+        var positions = (int)info.Shape[1];
+        for (var row = 0; row < rows; row++)
+        {
+            var start = (row * positions + positions - 1) * vocabSize;
+            var into = target.AsSpan(row * vocabSize, vocabSize);
+            if (info.ElementDataType == TensorElementType.Float16)
+            {
+                var half = logits.GetTensorDataAsSpan<Float16>().Slice(start, vocabSize);
+                for (var i = 0; i < vocabSize; i++)
+                    into[i] = (float)half[i];
+            }
+            else
+            {
+                logits.GetTensorDataAsSpan<float>().Slice(start, vocabSize).CopyTo(into);
+            }
+        }
+    }
+
+    /// <summary>A tensor ([1, …], host memory, any element type) repeated <paramref name="rows"/> times along its first dimension.</summary>
+    public static OrtValue Tile(OrtValue value, int rows)
+    {
+        var info = value.GetTensorTypeAndShape();
+        var shape = info.Shape.ToArray();
+        shape[0] = rows;
+        var tiled = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, info.ElementDataType, shape);
+        var source = value.GetTensorMutableRawData();
+        var target = tiled.GetTensorMutableRawData();
+        for (var row = 0; row < rows; row++)
+            source.CopyTo(target.Slice(row * source.Length, source.Length));
+        return tiled;
     }
 
     /// <summary>A cache tensor of zeros (padding must be zeros, not whatever memory held: masked positions still enter the sums, times 0).</summary>

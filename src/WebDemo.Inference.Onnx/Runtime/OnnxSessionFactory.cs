@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
@@ -48,6 +49,9 @@ internal sealed class OnnxSessionFactory
     private readonly OnnxRuntimeOptions _options;
     private readonly ILogger<OnnxSessionFactory> _logger;
     private readonly ConcurrentDictionary<string, string> _modelProviders = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _modelCaches = new(StringComparer.Ordinal);
+    private readonly ConditionalWeakTable<InferenceSession, CacheLocation> _cudaCaches = [];
+    private readonly Lazy<CacheLocation> _cudaCache;
 
     public OnnxSessionFactory(IOptions<OnnxRuntimeOptions> options, ILogger<OnnxSessionFactory> logger)
         : this(options, logger, NvidiaGpuVisible)
@@ -60,6 +64,7 @@ internal sealed class OnnxSessionFactory
         _options = options.Value;
         _logger = logger;
         _gpuVisible = gpuVisible;
+        _cudaCache = new(() => CacheLocation.Cuda(new TensorCopier(() => Options(useCuda: true)), _options.CudaDeviceId));
         Status = Choose();
         if (Status.Cause is CudaUnavailableCause.None or CudaUnavailableCause.CpuBuild && !Status.CudaRequired)
             _logger.LogInformation("ONNX Runtime execution provider: {Active} (requested {Requested}): {Reason}",
@@ -76,6 +81,13 @@ internal sealed class OnnxSessionFactory
     /// <summary>The provider the sessions of a model (by id) run on: "CUDA", "CPU", "CUDA and CPU", or null before it is loaded.</summary>
     public string? ProviderOf(string modelId) => _modelProviders.GetValueOrDefault(modelId);
 
+    /// <summary>Where a model's generation caches live on CUDA, in words; null on CPU (host memory, as always).</summary>
+    public string? CacheOf(string modelId) => _modelCaches.GetValueOrDefault(modelId);
+
+    /// <summary>Where a session made here keeps its key/value cache between steps: its GPU's memory on CUDA (when ONNX Runtime can copy back from it), else the host's.</summary>
+    public CacheLocation CacheLocationFor(InferenceSession session) =>
+        _cudaCaches.TryGetValue(session, out var cache) ? cache : CacheLocation.Host;
+
     /// <summary>A session for one ONNX file of a snapshot; a file ONNX Runtime cannot read is an error in words.</summary>
     public InferenceSession Create(ModelSnapshot snapshot, string onnxFile)
     {
@@ -83,6 +95,14 @@ internal sealed class OnnxSessionFactory
         {
             var session = Create(snapshot.Get(onnxFile), out var provider);
             _modelProviders.AddOrUpdate(snapshot.RepoId, provider, (_, was) => was == provider ? was : $"{Cuda} and {Cpu}");
+            if (provider == Cuda)
+            {
+                var cache = _cudaCache.Value;
+                _cudaCaches.AddOrUpdate(session, cache);
+                if (_modelCaches.TryAdd(snapshot.RepoId, cache.Why))
+                    _logger.Log(cache.OnDevice ? LogLevel.Information : LogLevel.Warning,
+                        "Generation caches of local model {Model}: {Where}.", snapshot.RepoId, cache.Why);
+            }
             return session;
         }
         catch (OnnxRuntimeException ex)

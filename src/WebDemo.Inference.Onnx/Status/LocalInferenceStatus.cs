@@ -29,7 +29,7 @@ internal sealed class LocalInferenceStatus(LocalModelLoader loader, IOptions<Hub
             HubModelStore.FormatBytes(m.Files.Sum(f => f.Bytes)),
             new StatusCell([], m.Loaded ? new StatusChip(m.Provider is null ? "loaded" : $"loaded on {m.Provider}", StatusTone.Good)
                 : m.Loading ? new StatusChip("loading", StatusTone.Info)
-                : new StatusChip("not loaded"), m.LastError),
+                : new StatusChip("not loaded"), m.LastError ?? (m.Cache is null ? null : "Key/value cache " + m.Cache + ".")),
         ]).ToList();
         var models = new StatusSection(30, "Local models", "local-models", [],
             new StatusTable(["Model", "Task", "Files", "Size", "State"], rows, "models", "No local models are configured (LocalModels:Models)."), Wide: true);

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using WebDemo.Inference.Onnx.Generation;
+using WebDemo.Inference.Onnx.Runtime;
 using WebDemo.Inference.Onnx.Tests.Tasks.Chat;
 using WebDemo.TestSupport;
 using Xunit.Abstractions;
@@ -146,6 +147,30 @@ public sealed class DecodeBatcherTests(ITestOutputHelper output) : IDisposable
         for (var i = 0; i < names.Length; i++)
             AssertAsAlone(alone[i], batched[i], names[i]);
         Assert.Equal(2, batcher.Counts.MostRows);
+        Assert.Equal(0, batcher.HeldStates);
+    }
+
+    /// <summary>
+    /// The path a cache on a GPU takes (IO binding; caches copied through ONNX Runtime to be
+    /// gathered into a batch, then sent back), run here in host memory.
+    /// </summary>
+    [Fact]
+    public async Task Batches_of_caches_kept_as_on_a_device_get_the_ids_they_get_alone()
+    {
+        string[] names = ["text_0", "text_4", "chat_unicode"];
+        var alone = names.Select(n => Alone(Prompt(n), Greedy(12))).ToList();
+        var batcher = new DecodeBatcher(new DecoderOnlyGraph(_graph.Session, CacheLocation.HostAsIfDevice), Vocab, maxBatch: 2);
+        using var prompted = new Barrier(names.Length);
+
+        var batched = await Task.WhenAll(names.Select(n => Task.Factory.StartNew(() => Generate(batcher.Open(Prompt(n)), Greedy(12), step =>
+        {
+            if (step == 1)
+                prompted.SignalAndWait(TimeSpan.FromSeconds(30));
+        }), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+
+        for (var i = 0; i < names.Length; i++)
+            AssertAsAlone(alone[i], batched[i], names[i]);
+        Assert.True(batcher.Counts.Gathers > 0);
         Assert.Equal(0, batcher.HeldStates);
     }
 

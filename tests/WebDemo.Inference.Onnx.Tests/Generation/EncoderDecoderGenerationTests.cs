@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using WebDemo.Inference.Onnx.Generation;
+using WebDemo.Inference.Onnx.Runtime;
 using WebDemo.TestSupport;
 
 namespace WebDemo.Inference.Onnx.Tests.Generation;
@@ -120,6 +121,24 @@ public sealed class EncoderDecoderGenerationTests(EncoderDecoderGenerationTests.
         Assert.Equal(cached, uncached);
         // The split layout's cached steps run decoder_with_past_model.onnx: it must agree with the merged graph.
         Assert.Equal(Generate(ids, settings, new EncoderDecoderGraphs(_encoder, _merged, null)), cached);
+    }
+
+    /// <summary>
+    /// The path a cache on a GPU takes (IO binding; beams' rows copied through ONNX Runtime to be
+    /// reordered, then sent back), run here in host memory: the same ids, greedy and with beams.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(BeamCases))]
+    public void A_cache_kept_as_on_a_device_generates_the_same_ids(string input, bool merged)
+    {
+        var (ids, parameters, expected) = Case(input, "greedy");
+        var onDevice = merged
+            ? new EncoderDecoderGraphs(_encoder, _merged, null, CacheLocation.HostAsIfDevice)
+            : new EncoderDecoderGraphs(_encoder, _firstStep, _withPast, CacheLocation.HostAsIfDevice);
+        var beams = new GenerationSettings { MaxNewTokens = 20, NumBeams = 4, NoRepeatNgramSize = 2 };
+
+        Assert.Equal(expected, Generate(ids, Settings(parameters), onDevice));
+        Assert.Equal(Generate(ids, beams, new EncoderDecoderGraphs(_encoder, _merged, null)), Generate(ids, beams, onDevice));
     }
 
     [Fact]

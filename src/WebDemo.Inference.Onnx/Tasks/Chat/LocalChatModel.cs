@@ -89,7 +89,8 @@ internal sealed class LocalChatModel : ILocalModel
         {
             throw new InferenceException(InferenceErrorKind.ModelUnavailable, $"The chat template of '{snapshot.RepoId}' cannot be read: {ex.Message}", ex);
         }
-        var graph = new DecoderOnlyGraph(sessions.Create(snapshot, entry.OnnxFile()));
+        var session = sessions.Create(snapshot, entry.OnnxFile());
+        var graph = new DecoderOnlyGraph(session, sessions.CacheLocationFor(session));
         return new LocalChatModel(snapshot, graph, tokenizer, template, config, maxBatch);
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Microsoft.ML.OnnxRuntime;
 using WebDemo.Inference.Onnx.Catalog;
 using WebDemo.Inference.Onnx.Generation;
 using WebDemo.Inference.Onnx.ModelStore;
@@ -56,9 +57,12 @@ internal sealed class TextToTextModel : ILocalModel
         var config = TextToTextConfig.Load(snapshot);
         var tokenizer = SentencePieceTextEncoder.Load(snapshot);
         var encoder = sessions.Create(snapshot, entry.OnnxFile("encoder_model"));
-        var graphs = splitDecoder
-            ? new EncoderDecoderGraphs(encoder, sessions.Create(snapshot, entry.OnnxFile("decoder_model")), sessions.Create(snapshot, entry.OnnxFile("decoder_with_past_model")))
-            : new EncoderDecoderGraphs(encoder, sessions.Create(snapshot, entry.OnnxFile("decoder_model_merged")), null);
+        var decoder = sessions.Create(snapshot, entry.OnnxFile(splitDecoder ? "decoder_model" : "decoder_model_merged"));
+        var decoderWithPast = splitDecoder ? sessions.Create(snapshot, entry.OnnxFile("decoder_with_past_model")) : null;
+        // The cache (and the encoder's output) stays on the GPU only when every graph runs there.
+        InferenceSession[] all = [encoder, decoder, .. decoderWithPast is null ? Array.Empty<InferenceSession>() : [decoderWithPast]];
+        var cache = all.All(s => sessions.CacheLocationFor(s).OnDevice) ? sessions.CacheLocationFor(decoder) : null;
+        var graphs = new EncoderDecoderGraphs(encoder, decoder, decoderWithPast, cache);
         return new TextToTextModel(snapshot, graphs, tokenizer, config);
     }
 
