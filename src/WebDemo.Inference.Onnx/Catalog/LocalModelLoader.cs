@@ -30,6 +30,7 @@ internal sealed class LocalModelLoader(
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<ILocalModel>>> _models = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _errors = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, LocalModelEntry> _loadedAs = new(StringComparer.Ordinal); // the dtype each model was loaded with
     private readonly IReadOnlyDictionary<string, ILocalModelKind> _kinds = kinds.ToDictionary(k => k.Task, StringComparer.Ordinal);
 
     public IReadOnlyList<LocalModelEntry> Entries => options.Value.Models;
@@ -107,17 +108,42 @@ internal sealed class LocalModelLoader(
     private async Task<ILocalModel> LoadAsync(LocalModelEntry entry, ILocalModelKind kind, IProgress<ProgressInfo>? progress, CancellationToken ct)
     {
         progress?.Report(new ProgressInfo("download", $"Fetching {entry.Id}…"));
-        var snapshot = await store.EnsureAsync(entry.Id, kind.FilesFor(entry), progress, ct).ConfigureAwait(false);
+        var (loadAs, snapshot) = await FetchAsync(entry, kind, sessions.PrefersFp16, progress, ct).ConfigureAwait(false);
         progress?.Report(new ProgressInfo("load", $"Loading {entry.Id} into ONNX Runtime ({sessions.Status.Active})…"));
-        var model = kind.Load(snapshot, entry);
+        var model = kind.Load(snapshot, loadAs);
+        _loadedAs[entry.Id] = loadAs;
         _errors.TryRemove(entry.Id, out _);
         logger.LogInformation("Loaded local model {Model} ({Task}, {Dtype}, revision {Revision}) on {Device}.",
-            entry.Id, entry.Task, entry.Dtype, snapshot.Revision ?? "local folder", sessions.ProviderOf(snapshot.RepoId) ?? sessions.Status.Active);
+            entry.Id, entry.Task, loadAs.Dtype, snapshot.Revision ?? "local folder", sessions.ProviderOf(snapshot.RepoId) ?? sessions.Status.Active);
         return model;
     }
 
-    public IReadOnlyList<LocalModelInfo> Describe() => Entries.Select(entry =>
+    /// <summary>
+    /// The entry's files, and the entry they were fetched for: with <paramref name="preferFp16"/>
+    /// (on CUDA) an fp32 entry takes the repository's fp16 export when it ships one, else its own files.
+    /// </summary>
+    internal async Task<(LocalModelEntry Entry, ModelSnapshot Snapshot)> FetchAsync(
+        LocalModelEntry entry, ILocalModelKind kind, bool preferFp16, IProgress<ProgressInfo>? progress, CancellationToken ct)
     {
+        if (preferFp16 && string.Equals(entry.Dtype, "fp32", StringComparison.OrdinalIgnoreCase))
+        {
+            var half = entry.WithDtype("fp16");
+            try
+            {
+                return (half, await store.EnsureAsync(entry.Id, kind.FilesFor(half), progress, ct).ConfigureAwait(false));
+            }
+            catch (InferenceException ex) when (ex.Kind is InferenceErrorKind.ModelNotFound or InferenceErrorKind.ModelUnavailable)
+            {
+                // The Hub answers a missing file before any download starts: nothing is half-fetched.
+                logger.LogInformation("{Model} has no fp16 export to prefer on CUDA ({Reason}); loading fp32.", entry.Id, ex.Message);
+            }
+        }
+        return (entry, await store.EnsureAsync(entry.Id, kind.FilesFor(entry), progress, ct).ConfigureAwait(false));
+    }
+
+    public IReadOnlyList<LocalModelInfo> Describe() => Entries.Select(configured =>
+    {
+        var entry = IsLoaded(configured.Id) ? _loadedAs.GetValueOrDefault(configured.Id, configured) : configured;
         ModelSnapshot? cached = null;
         try
         {

@@ -42,6 +42,14 @@ public sealed class LocalModelEntry
 
     public bool HasKnownDtype => DtypeSuffixes.ContainsKey(Dtype);
 
+    /// <summary>The same entry with another dtype (the fp16 export preferred on CUDA).</summary>
+    public LocalModelEntry WithDtype(string dtype)
+    {
+        var copy = (LocalModelEntry)MemberwiseClone();
+        copy.Dtype = dtype;
+        return copy;
+    }
+
     /// <summary>
     /// The ONNX file of one graph for this dtype, in the transformers.js / Optimum layout:
     /// <c>onnx/model_quantized.onnx</c> for graph "model" at q8, <c>onnx/encoder_model_fp16.onnx</c>, ...

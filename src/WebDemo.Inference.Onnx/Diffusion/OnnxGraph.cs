@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using WebDemo.Inference.Onnx.Runtime;
 
 namespace WebDemo.Inference.Onnx.Diffusion;
 
@@ -49,14 +50,7 @@ internal sealed class OnnxGraph(InferenceSession session, string what) : IDispos
     {
         using var outputs = session.Run(options, inputs.Keys.ToArray(), inputs.Values.ToArray(), [output]);
         var value = outputs[0];
-        var info = value.GetTensorTypeAndShape();
-        float[] data = info.ElementDataType switch
-        {
-            TensorElementType.Float16 => [.. value.GetTensorDataAsSpan<Float16>().ToArray().Select(h => (float)h)],
-            TensorElementType.Double => [.. value.GetTensorDataAsSpan<double>().ToArray().Select(d => (float)d)],
-            _ => value.GetTensorDataAsSpan<float>().ToArray(),
-        };
-        return (data, info.Shape);
+        return (FloatOutputs.ToFloats(value), value.GetTensorTypeAndShape().Shape);
     }
 
     public void Dispose() => session.Dispose();

@@ -45,6 +45,14 @@ public sealed class OnnxRuntimeOptions
     /// </summary>
     public string CudnnConvAlgoSearch { get; set; } = "EXHAUSTIVE";
 
+    /// <summary>
+    /// On CUDA, a local model configured as fp32 loads its repository's fp16 export instead when it
+    /// ships one (<c>onnx/model_fp16.onnx</c>, ...): half the download and GPU memory, and the GPU's
+    /// float16 arithmetic. Repositories without one load fp32, as configured. On CPU, never (ONNX
+    /// Runtime's CPU kernels are float32: float16 would only add casts).
+    /// </summary>
+    public bool PreferFp16OnCuda { get; set; } = true;
+
     /// <summary>Threads one inference may use; 0 lets ONNX Runtime decide.</summary>
     public int IntraOpThreads { get; set; }
 

@@ -81,6 +81,9 @@ internal sealed class OnnxSessionFactory
     /// <summary>The provider the sessions of a model (by id) run on: "CUDA", "CPU", "CUDA and CPU", or null before it is loaded.</summary>
     public string? ProviderOf(string modelId) => _modelProviders.GetValueOrDefault(modelId);
 
+    /// <summary>Whether fp32 models load their fp16 export where they ship one: on CUDA, unless Onnx:PreferFp16OnCuda is off.</summary>
+    public bool PrefersFp16 => Status.Active == Cuda && _options.PreferFp16OnCuda;
+
     /// <summary>Where a model's generation caches live on CUDA, in words; null on CPU (host memory, as always).</summary>
     public string? CacheOf(string modelId) => _modelCaches.GetValueOrDefault(modelId);
 

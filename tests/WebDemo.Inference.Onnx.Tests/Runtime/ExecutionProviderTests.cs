@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using WebDemo.Inference.Onnx.Catalog;
 using WebDemo.Inference.Onnx.Runtime;
 
 namespace WebDemo.Inference.Onnx.Tests.Runtime;
@@ -42,12 +43,12 @@ public class ExecutionProviderTests
     [InlineData("int8", "onnx/model_int8.onnx")]
     [InlineData("FP16", "onnx/model_fp16.onnx")]
     public void The_dtype_picks_the_transformers_js_onnx_file(string dtype, string file) =>
-        Assert.Equal(file, new Catalog.LocalModelEntry { Id = "org/m", Dtype = dtype }.OnnxFile());
+        Assert.Equal(file, new LocalModelEntry { Id = "org/m", Dtype = dtype }.OnnxFile());
 
     [Fact]
     public void An_unknown_dtype_is_refused_with_the_choices()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => new Catalog.LocalModelEntry { Id = "org/m", Dtype = "int3" }.OnnxFile());
+        var error = Assert.Throws<InvalidOperationException>(() => new LocalModelEntry { Id = "org/m", Dtype = "int3" }.OnnxFile());
 
         Assert.Contains("fp32, fp16, q8", error.Message);
     }

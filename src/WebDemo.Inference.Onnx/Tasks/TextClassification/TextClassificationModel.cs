@@ -136,7 +136,7 @@ internal sealed class TextClassificationModel : ILocalModel
 
         using var runOptions = new RunOptions();
         using var outputs = _session.Run(runOptions, names, values, [_outputName]);
-        var logits = outputs[0].GetTensorDataAsSpan<float>();
+        var logits = FloatOutputs.ToFloats(outputs[0]).AsSpan(); // float16 for fp16 exports
         var labelCount = _config.Labels.Count;
         if (logits.Length != batch * labelCount)
             throw new InferenceException(InferenceErrorKind.BackendFailed,
