@@ -19,11 +19,13 @@ RUN find src ! -type d ! -name '*.csproj' -delete \
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 ARG VARIANT
 WORKDIR /src
-COPY WebDemo.slnx Directory.Build.props Directory.Packages.props ./
+COPY WebDemo.slnx Directory.Build.props Directory.Build.targets Directory.Packages.props ./
 COPY --from=projects /src/src/ src/
 # linux-x64 only: the ONNX Runtime packages carry native libraries for every platform, and a
 # RID-less publish ships them all (~210 MB of win/osx/arm). Restore and publish must name the
 # same RID and the same OnnxRuntimeGpu, or `publish --no-restore` finds no matching assets.
+# The GPU package's Windows half copies its win-x64 DLLs (~205 MB) into any x64 build whatever the
+# RID; Directory.Build.targets drops them from Linux builds.
 # The placeholder .razor file: the Web SDK restores the Blazor scripts package
 # (Microsoft.AspNetCore.App.Internal.Assets: _framework/blazor.web.js) only for a project in
 # which it sees .razor files, and this layer has none; without it the image would serve

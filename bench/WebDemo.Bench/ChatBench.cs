@@ -45,6 +45,7 @@ internal static class ChatBench
         // Onnx:ChatMaxBatch: the most chats whose decode steps run as one; "1,8" measures without batching, then with.
         var batches = List(options, "batch", $"{OnnxRuntimeOptions.DefaultChatMaxBatch}").Select(int.Parse).ToList();
         var threads = Int(options, "threads", 0);
+        var ep = options.GetValueOrDefault("ep") ?? "cpu";
         var spin = options.GetValueOrDefault("spin") == "on";
         var user = options.GetValueOrDefault("text") ?? DefaultUser;
         var tjsDir = Path.Combine(root, "bench", "transformersjs");
@@ -76,7 +77,7 @@ internal static class ChatBench
             var promptTokens = 0;
             foreach (var batch in batches)
             {
-                using var services = Services(model, threads, spin, batch);
+                using var services = Services(model, threads, spin, batch, ep);
                 var loadClock = Stopwatch.StartNew();
                 var chat = await services.GetRequiredService<LocalModelLoader>().GetAsync<LocalChatModel>(model, LocalChatBackend.Task, null, default).ConfigureAwait(false);
                 Console.WriteLine($"- .NET, max batch {batch}: loaded in {loadClock.ElapsedMilliseconds} ms on {services.GetRequiredService<OnnxSessionFactory>().Status.Active}; {chat.Config.VocabSize} tokens in the vocabulary, context {chat.ContextLength}");
@@ -208,7 +209,7 @@ internal static class ChatBench
             root.GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()).ToList(), rows);
     }
 
-    private static ServiceProvider Services(string model, int threads, bool spin, int maxBatch)
+    private static ServiceProvider Services(string model, int threads, bool spin, int maxBatch, string ep)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -216,7 +217,7 @@ internal static class ChatBench
             ["LocalModels:Models:0:Id"] = model,
             ["LocalModels:Models:0:Task"] = LocalChatBackend.Task,
             ["LocalModels:Models:0:Dtype"] = "fp32",
-            ["Onnx:ExecutionProvider"] = "cpu",
+            ["Onnx:ExecutionProvider"] = ep,
             ["Onnx:IntraOpThreads"] = threads.ToString(CultureInfo.InvariantCulture),
             ["Onnx:AllowSpinning"] = spin ? "true" : "false",
             ["Onnx:ChatMaxBatch"] = maxBatch.ToString(CultureInfo.InvariantCulture),

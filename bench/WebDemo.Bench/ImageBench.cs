@@ -38,24 +38,25 @@ internal static class ImageBench
         var unetBatches = List(options, "unet-batches", "1,2").Select(int.Parse).ToList();
         var unetSide = Int(options, "unet-size", 512);
         var threads = Int(options, "threads", 0);
+        var ep = options.GetValueOrDefault("ep") ?? "cpu";
         var sections = List(options, "sections", "pipeline,unet");
 
-        Console.WriteLine("# Image generation benchmark (Stable Diffusion, CPU)");
+        Console.WriteLine($"# Image generation benchmark (Stable Diffusion, execution provider asked: {ep})");
         Console.WriteLine();
         Console.WriteLine($"- {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {Environment.ProcessorCount} logical cores, {Environment.OSVersion}, .NET {Environment.Version}; " +
             $"ONNX Runtime intra-op threads: {(threads > 0 ? threads.ToString(CultureInfo.InvariantCulture) : "ONNX Runtime's default")}, spinning off (the app's default); load average {LoadAverage()}");
 
         if (sections.Contains("pipeline"))
-            await PipelineAsync(model, schedulers, sizes, steps, guidances, rounds, threads).ConfigureAwait(false);
+            await PipelineAsync(model, schedulers, sizes, steps, guidances, rounds, threads, ep).ConfigureAwait(false);
         if (sections.Contains("unet") && unets.Length > 0)
-            Unets(unets.Select(Path.GetFullPath).ToList(), unetRounds, unetBatches, unetSide, threads);
+            Unets(unets.Select(Path.GetFullPath).ToList(), unetRounds, unetBatches, unetSide, threads, ep);
         Console.WriteLine();
         Console.WriteLine($"- load average at the end {LoadAverage()}; process peak working set {Mb(Process.GetCurrentProcess().PeakWorkingSet64)} MB");
         return 0;
     }
 
     private static async Task PipelineAsync(string model, string[] schedulers, List<(int W, int H)> sizes, int steps,
-        List<double> guidances, int rounds, int threads)
+        List<double> guidances, int rounds, int threads, string ep)
     {
         Console.WriteLine();
         Console.WriteLine($"## Full pipeline: {Path.GetFileName(model)} ({model})");
@@ -65,7 +66,7 @@ internal static class ImageBench
         Console.WriteLine("- *before step 1*: tokenizer, text encoder (twice with guidance: empty and the prompt), noise; *ms/step*: the median of the durations between " +
             "onStep callbacks (one UNet call with batch 1 or 2, guidance arithmetic, scheduler step); *VAE*: from the last step to the RGB bytes; " +
             "*s/image*: StableDiffusionModel.Run plus PNG encoding (the previews GenerateAsync sends are not made). PNDM makes steps + 1 UNet calls.");
-        using var services = Services(model, threads);
+        using var services = Services(model, threads, ep);
         var loadClock = Stopwatch.StartNew();
         var sd = await services.GetRequiredService<LocalModelLoader>().GetAsync<StableDiffusionModel>(model, TextToImageRequest.TaskName, null, default).ConfigureAwait(false);
         Console.WriteLine($"- loaded in {loadClock.ElapsedMilliseconds} ms on {services.GetRequiredService<OnnxSessionFactory>().Status.Active}; " +
@@ -117,7 +118,7 @@ internal static class ImageBench
             Stopwatch.GetElapsedTime(runStart, end).TotalMilliseconds);
     }
 
-    private static void Unets(List<string> dirs, int rounds, List<int> batches, int side, int threads)
+    private static void Unets(List<string> dirs, int rounds, List<int> batches, int side, int threads, string ep)
     {
         var latent = side / 8;
         Console.WriteLine();
@@ -133,7 +134,7 @@ internal static class ImageBench
             var name = Path.GetFileName(dir.TrimEnd('/'));
             GC.Collect();
             var reset = ResetPeak();
-            using var services = Services(dir, threads);
+            using var services = Services(dir, threads, ep);
             var factory = services.GetRequiredService<OnnxSessionFactory>();
             var loadClock = Stopwatch.StartNew();
             OnnxGraph unet;
@@ -255,14 +256,14 @@ internal static class ImageBench
         return (int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture));
     }
 
-    private static ServiceProvider Services(string model, int threads)
+    private static ServiceProvider Services(string model, int threads, string ep)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Hub:Offline"] = "true",
             ["LocalModels:Models:0:Id"] = model,
             ["LocalModels:Models:0:Task"] = TextToImageRequest.TaskName,
-            ["Onnx:ExecutionProvider"] = "cpu",
+            ["Onnx:ExecutionProvider"] = ep,
             ["Onnx:IntraOpThreads"] = threads.ToString(CultureInfo.InvariantCulture),
         }).Build();
         return new ServiceCollection()

@@ -13,13 +13,16 @@ using WebDemo.Inference.Onnx.Batching;
 // real SST-2 sentences. Numbers vary with the machine; run it, don't time unit tests.
 // `-- t5`: the T5 generation benchmark beside transformers.js (T5Bench.cs); `-- chat`: the local chat
 // model beside transformers.js (ChatBench.cs); `-- image`: Stable Diffusion on CPU (ImageBench.cs); `-- memory`: the
-// machine's memory read rate (MemoryBench.cs); otherwise sentiment.
+// machine's memory read rate (MemoryBench.cs); `-- device --ep cuda`: the CPU's results against a GPU's
+// (DeviceCheck.cs); otherwise sentiment.
 if (args.Length > 0 && args[0] == "t5")
     return await WebDemo.Bench.T5Bench.RunAsync(ParseArgs(args[1..]), FindRepoRoot()).ConfigureAwait(false);
 if (args.Length > 0 && args[0] == "chat")
     return await WebDemo.Bench.ChatBench.RunAsync(ParseArgs(args[1..]), FindRepoRoot()).ConfigureAwait(false);
 if (args.Length > 0 && args[0] == "memory")
     return WebDemo.Bench.MemoryBench.Run(ParseArgs(args[1..]));
+if (args.Length > 0 && args[0] == "device")
+    return await WebDemo.Bench.DeviceCheck.RunAsync(ParseArgs(args[1..]), FindRepoRoot()).ConfigureAwait(false);
 if (args.Length > 0 && args[0] == "image")
     return await WebDemo.Bench.ImageBench.RunAsync(ParseArgs(args[1..]), FindRepoRoot()).ConfigureAwait(false);
 

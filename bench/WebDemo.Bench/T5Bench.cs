@@ -43,6 +43,7 @@ internal static class T5Bench
         var layouts = List(options, "decoder", "merged,split");
         var threads = Int(options, "threads", 0);
         var spin = options.GetValueOrDefault("spin") == "on";
+        var ep = options.GetValueOrDefault("ep") ?? "cpu";
         var text = options.GetValueOrDefault("text") ?? DefaultText;
         var tjsDir = Path.Combine(root, "bench", "transformersjs");
         var runTjs = options.GetValueOrDefault("tjs") != "off";
@@ -64,7 +65,7 @@ internal static class T5Bench
             IReadOnlyList<int>? ourIds = null;
             foreach (var layout in layouts)
             {
-                using var services = Services(model, layout == "split", threads, spin);
+                using var services = Services(model, layout == "split", threads, spin, ep);
                 var loadClock = Stopwatch.StartNew();
                 var t5 = await services.GetRequiredService<LocalModelLoader>().GetAsync<TextToTextModel>(model, SummarizationRequest.TaskName, null, default).ConfigureAwait(false);
                 Console.WriteLine($"- .NET, {layout} decoder: loaded in {loadClock.ElapsedMilliseconds} ms on {services.GetRequiredService<OnnxSessionFactory>().Status.Active}");
@@ -186,7 +187,7 @@ internal static class T5Bench
             root.GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()).ToList(), rows);
     }
 
-    private static ServiceProvider Services(string model, bool split, int threads, bool spin)
+    private static ServiceProvider Services(string model, bool split, int threads, bool spin, string ep)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -194,7 +195,7 @@ internal static class T5Bench
             ["LocalModels:Models:0:Id"] = model,
             ["LocalModels:Models:0:Task"] = SummarizationRequest.TaskName,
             ["LocalModels:Models:0:SplitDecoder"] = split ? "true" : "false",
-            ["Onnx:ExecutionProvider"] = "cpu",
+            ["Onnx:ExecutionProvider"] = ep,
             ["Onnx:IntraOpThreads"] = threads.ToString(CultureInfo.InvariantCulture),
             ["Onnx:AllowSpinning"] = spin ? "true" : "false",
         }).Build();
