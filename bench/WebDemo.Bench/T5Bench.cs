@@ -41,6 +41,8 @@ internal static class T5Bench
         var concurrencies = List(options, "concurrency", "1,4").Select(int.Parse).ToList();
         var caches = List(options, "cache", "on,off").Select(c => c == "on").ToList();
         var layouts = List(options, "decoder", "merged,split");
+        // Onnx:TextToTextMaxBatch: the most requests that start together and run as one batch; "1,4" measures without, then with.
+        var batches = List(options, "batch", $"{OnnxRuntimeOptions.DefaultTextToTextMaxBatch}").Select(int.Parse).ToList();
         var threads = Int(options, "threads", 0);
         var spin = options.GetValueOrDefault("spin") == "on";
         var ep = options.GetValueOrDefault("ep") ?? "cpu";
@@ -63,12 +65,13 @@ internal static class T5Bench
             Console.WriteLine();
             Console.WriteLine($"## {name} ({model})");
             IReadOnlyList<int>? ourIds = null;
-            foreach (var layout in layouts)
+            foreach (var (layout, batch) in layouts.SelectMany(l => batches.Select(b => (l, b))))
             {
-                using var services = Services(model, layout == "split", threads, spin, ep);
+                using var services = Services(model, layout == "split", threads, spin, ep, batch);
                 var loadClock = Stopwatch.StartNew();
                 var t5 = await services.GetRequiredService<LocalModelLoader>().GetAsync<TextToTextModel>(model, SummarizationRequest.TaskName, null, default).ConfigureAwait(false);
-                Console.WriteLine($"- .NET, {layout} decoder: loaded in {loadClock.ElapsedMilliseconds} ms on {services.GetRequiredService<OnnxSessionFactory>().Status.Active}");
+                var engine = $".NET, max batch {batch}";
+                Console.WriteLine($"- {engine}, {layout} decoder: loaded in {loadClock.ElapsedMilliseconds} ms on {services.GetRequiredService<OnnxSessionFactory>().Status.Active}");
                 foreach (var cache in caches)
                 {
                     var settings = new GenerationSettings { MaxNewTokens = tokens, MinNewTokens = tokens, UseCache = cache };
@@ -86,7 +89,7 @@ internal static class T5Bench
                     foreach (var concurrency in concurrencies)
                     {
                         var row = await MeasureAsync(t5, text, settings, concurrency, rounds).ConfigureAwait(false);
-                        rows.Add(row with { Model = name, Decoder = layout, Cache = cache ? "on" : "off" });
+                        rows.Add(row with { Model = name, Engine = engine, Decoder = layout, Cache = cache ? "on" : "off" });
                         Print(rows[^1]);
                     }
                 }
@@ -187,7 +190,7 @@ internal static class T5Bench
             root.GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()).ToList(), rows);
     }
 
-    private static ServiceProvider Services(string model, bool split, int threads, bool spin, string ep)
+    private static ServiceProvider Services(string model, bool split, int threads, bool spin, string ep, int maxBatch)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -196,6 +199,7 @@ internal static class T5Bench
             ["LocalModels:Models:0:Task"] = SummarizationRequest.TaskName,
             ["LocalModels:Models:0:SplitDecoder"] = split ? "true" : "false",
             ["Onnx:ExecutionProvider"] = ep,
+            ["Onnx:TextToTextMaxBatch"] = maxBatch.ToString(CultureInfo.InvariantCulture),
             ["Onnx:IntraOpThreads"] = threads.ToString(CultureInfo.InvariantCulture),
             ["Onnx:AllowSpinning"] = spin ? "true" : "false",
         }).Build();

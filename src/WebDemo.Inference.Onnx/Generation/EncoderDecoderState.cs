@@ -81,7 +81,7 @@ internal sealed class EncoderDecoderState : IDecoderState
     private static readonly long[] ScalarShape = [1];
 
     private readonly EncoderDecoderGraphs _graphs;
-    private readonly long[] _inputIds;
+    private readonly long[][] _inputs; // one input, or one per row (a batch of requests)
     private readonly int _startId;
     private readonly bool _useCache;
     private readonly RunOptions _runOptions = new();
@@ -105,9 +105,21 @@ internal sealed class EncoderDecoderState : IDecoderState
     private List<long>[] _sequences = [];
 
     public EncoderDecoderState(EncoderDecoderGraphs graphs, IReadOnlyList<int> inputIds, int startId, int vocabSize, bool useCache = true)
+        : this(graphs, [inputIds], startId, vocabSize, useCache)
     {
+    }
+
+    /// <summary>
+    /// Several requests' inputs as the rows of one run (<see cref="EncoderDecoderBatcher"/>): the
+    /// encoder reads them padded to the longest, and the padding is masked out of cross-attention.
+    /// <see cref="Start"/> then takes one row per input.
+    /// </summary>
+    public EncoderDecoderState(EncoderDecoderGraphs graphs, IReadOnlyList<IReadOnlyList<int>> inputs, int startId, int vocabSize, bool useCache = true)
+    {
+        if (inputs.Count == 0 || inputs.Any(i => i.Count == 0))
+            throw new ArgumentException("Every input needs at least one token.", nameof(inputs));
         _graphs = graphs;
-        _inputIds = inputIds.Select(i => (long)i).ToArray();
+        _inputs = [.. inputs.Select(i => i.Select(id => (long)id).ToArray())];
         _startId = startId;
         _useCache = useCache;
         VocabSize = vocabSize;
@@ -121,16 +133,19 @@ internal sealed class EncoderDecoderState : IDecoderState
     /// <summary>How long the encoder took (in Start).</summary>
     public TimeSpan EncoderTime { get; private set; }
 
-    private int SourceLength => _inputIds.Length;
+    /// <summary>The encoder's length: the longest input's.</summary>
+    private int SourceLength => _inputs.Max(i => i.Length);
 
     public float[] Start(int rows)
     {
+        if (_inputs.Length > 1 && rows != _inputs.Length)
+            throw new ArgumentOutOfRangeException(nameof(rows), "A batch of inputs has one row per input (no beam search).");
         _rows = rows;
         _logits = new float[rows * VocabSize];
         var started = Stopwatch.GetTimestamp();
         RunEncoder();
         EncoderTime = Stopwatch.GetElapsedTime(started);
-        _encoderMask = Fixed(OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1L, rows * SourceLength).ToArray(), [rows, SourceLength]));
+        _encoderMask = Fixed(OrtValue.CreateTensorValueFromMemory(EncoderMask(rows), [rows, SourceLength]));
         _sequences = Enumerable.Range(0, rows).Select(_ => new List<long> { _startId }).ToArray();
         return RunWholeSequence(keepCache: _useCache);
     }
@@ -202,14 +217,28 @@ internal sealed class EncoderDecoderState : IDecoderState
         return value;
     }
 
+    /// <summary>1 for each row's own input positions, 0 for the padding after a shorter input ([rows, source length]).</summary>
+    private long[] EncoderMask(int rows)
+    {
+        var length = SourceLength;
+        var mask = new long[rows * length];
+        for (var row = 0; row < rows; row++)
+            Array.Fill(mask, 1L, row * length, _inputs[_inputs.Length == 1 ? 0 : row].Length);
+        return mask;
+    }
+
     private void RunEncoder()
     {
-        using var ids = OrtValue.CreateTensorValueFromMemory(_inputIds, [1, SourceLength]);
-        using var mask = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1L, SourceLength).ToArray(), [1, SourceLength]);
+        var (count, length) = (_inputs.Length, SourceLength);
+        var padded = new long[count * length]; // padding ids are 0 (T5's pad), masked out
+        for (var row = 0; row < count; row++)
+            _inputs[row].CopyTo(padded, row * length);
+        using var ids = OrtValue.CreateTensorValueFromMemory(padded, [count, length]);
+        using var mask = OrtValue.CreateTensorValueFromMemory(EncoderMask(count), [count, length]);
         string[] names = ["input_ids", "attention_mask"], outputNames = ["last_hidden_state"];
-        if (_rows == 1)
+        if (_rows == count)
         {
-            // Every decoder step reads it: with one row it stays where the cache is (the GPU on CUDA), as it came.
+            // Every decoder step reads it: with a row per input it stays where the cache is (the GPU on CUDA), as it came.
             _encoderOutputs = _graphs.Cache.Run(_graphs.Encoder, _runOptions, names, [ids, mask], outputNames, hostOutputs: 0);
             _encoderStates = _encoderOutputs[0];
             return;

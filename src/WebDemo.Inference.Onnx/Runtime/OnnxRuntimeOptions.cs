@@ -87,6 +87,15 @@ public sealed class OnnxRuntimeOptions
 
     internal const int DefaultChatMaxBatch = 4;
 
+    /// <summary>
+    /// The most concurrent greedy or sampled requests of one summarization or translation model
+    /// that start together and run as one batch (its encoder once, then one decoder run a step for
+    /// all of them). 1 turns batching off. Chosen from bench/ (see bench/README.md).
+    /// </summary>
+    public int TextToTextMaxBatch { get; set; } = DefaultTextToTextMaxBatch;
+
+    internal const int DefaultTextToTextMaxBatch = 4;
+
     internal static readonly IReadOnlyDictionary<string, GraphOptimizationLevel> GraphOptimizationLevels =
         new Dictionary<string, GraphOptimizationLevel>(StringComparer.OrdinalIgnoreCase)
         {

@@ -14,13 +14,14 @@ using WebDemo.Inference.Tasks.Translation;
 namespace WebDemo.Inference.Onnx.Tasks.TextToText;
 
 /// <summary>How an encoder-decoder model configured for <typeparamref name="TRequest"/>'s task is fetched and loaded; one model serves both tasks when configured for both.</summary>
-internal sealed class TextToTextModelKind<TRequest>(OnnxSessionFactory sessions) : ILocalModelKind where TRequest : ITaskRequest
+internal sealed class TextToTextModelKind<TRequest>(OnnxSessionFactory sessions, IOptions<OnnxRuntimeOptions> options) : ILocalModelKind where TRequest : ITaskRequest
 {
     public string Task => TRequest.TaskName;
 
     public IReadOnlyList<ModelFile> FilesFor(LocalModelEntry entry) => TextToTextModel.FilesFor(entry, entry.SplitDecoder);
 
-    public ILocalModel Load(ModelSnapshot snapshot, LocalModelEntry entry) => TextToTextModel.Load(snapshot, entry, entry.SplitDecoder, sessions);
+    public ILocalModel Load(ModelSnapshot snapshot, LocalModelEntry entry) =>
+        TextToTextModel.Load(snapshot, entry, entry.SplitDecoder, sessions, options.Value.TextToTextMaxBatch);
 }
 
 /// <summary>What the summarization and translation backends share: load the model with progress, then generate.</summary>

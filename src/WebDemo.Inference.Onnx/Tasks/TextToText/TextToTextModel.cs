@@ -20,14 +20,29 @@ internal sealed class TextToTextModel : ILocalModel
 {
     private readonly EncoderDecoderGraphs _graphs;
     private readonly SentencePieceTextEncoder _tokenizer;
+    private readonly EncoderDecoderBatcher? _batcher;
 
-    private TextToTextModel(ModelSnapshot snapshot, EncoderDecoderGraphs graphs, SentencePieceTextEncoder tokenizer, TextToTextConfig config)
+    private TextToTextModel(ModelSnapshot snapshot, EncoderDecoderGraphs graphs, SentencePieceTextEncoder tokenizer, TextToTextConfig config, int maxBatch)
     {
         Snapshot = snapshot;
         _graphs = graphs;
         _tokenizer = tokenizer;
         Config = config;
+        if (maxBatch > 1)
+            _batcher = new EncoderDecoderBatcher(graphs, config.DecoderStartId, config.VocabSize, maxBatch);
     }
+
+    /// <summary>For checks: the batcher's counts (null without batching).</summary>
+    internal (int MostRows, int LiveCohorts)? BatchCounts => _batcher?.Counts;
+
+    /// <summary>
+    /// One request's running model: a row of a batch of concurrent requests (greedy or sampled, with
+    /// the cache), or a state of its own (beam search, no cache, batching off).
+    /// </summary>
+    private IDecoderState Open(IReadOnlyList<int> inputIds, GenerationSettings settings) =>
+        _batcher is not null && settings.NumBeams == 1 && settings.UseCache
+            ? _batcher.Open(inputIds)
+            : new EncoderDecoderState(_graphs, inputIds, Config.DecoderStartId, Config.VocabSize, settings.UseCache);
 
     public ModelSnapshot Snapshot { get; }
 
@@ -52,7 +67,9 @@ internal sealed class TextToTextModel : ILocalModel
             : [new ModelFile(entry.OnnxFile("decoder_model_merged"))],
     ];
 
-    public static TextToTextModel Load(ModelSnapshot snapshot, LocalModelEntry entry, bool splitDecoder, OnnxSessionFactory sessions)
+    /// <param name="maxBatch">The most concurrent requests that run as one batch (<see cref="OnnxRuntimeOptions.TextToTextMaxBatch"/>); 1: none.</param>
+    public static TextToTextModel Load(ModelSnapshot snapshot, LocalModelEntry entry, bool splitDecoder, OnnxSessionFactory sessions,
+        int maxBatch = OnnxRuntimeOptions.DefaultTextToTextMaxBatch)
     {
         var config = TextToTextConfig.Load(snapshot);
         var tokenizer = SentencePieceTextEncoder.Load(snapshot);
@@ -63,7 +80,7 @@ internal sealed class TextToTextModel : ILocalModel
         InferenceSession[] all = [encoder, decoder, .. decoderWithPast is null ? Array.Empty<InferenceSession>() : [decoderWithPast]];
         var cache = all.All(s => sessions.CacheLocationFor(s).OnDevice) ? sessions.CacheLocationFor(decoder) : null;
         var graphs = new EncoderDecoderGraphs(encoder, decoder, decoderWithPast, cache);
-        return new TextToTextModel(snapshot, graphs, tokenizer, config);
+        return new TextToTextModel(snapshot, graphs, tokenizer, config, maxBatch);
     }
 
     /// <summary>
@@ -86,7 +103,7 @@ internal sealed class TextToTextModel : ILocalModel
     {
         var tokens = new GenerationTokens(Config.DecoderStartId, Config.EosIds);
         var decoder = _tokenizer.CreateIncrementalDecoder();
-        using var state = new EncoderDecoderState(_graphs, encoded.Ids, Config.DecoderStartId, Config.VocabSize, settings.UseCache);
+        using var state = Open(encoded.Ids, settings);
         var first = true;
         var pending = 0; // tokens whose text the decoder still holds back (an unfinished word)
 
@@ -134,7 +151,7 @@ internal sealed class TextToTextModel : ILocalModel
     {
         var started = Stopwatch.GetTimestamp();
         var encoded = _tokenizer.Encode(input);
-        using var state = new EncoderDecoderState(_graphs, encoded.Ids, Config.DecoderStartId, Config.VocabSize, settings.UseCache);
+        using var state = Open(encoded.Ids, settings);
         var ids = new List<int>();
         foreach (var step in TokenGenerator.Generate(state, settings, new GenerationTokens(Config.DecoderStartId, Config.EosIds), cancellationToken))
         {
@@ -143,7 +160,13 @@ internal sealed class TextToTextModel : ILocalModel
             else if (step.Token is { } token)
                 ids.Add(token);
         }
-        return new GenerationRun(encoded.Ids.Length, ids, state.EncoderTime, Stopwatch.GetElapsedTime(started));
+        var encoderTime = state switch
+        {
+            EncoderDecoderState own => own.EncoderTime,
+            EncoderDecoderBatcher.Request batched => batched.EncoderTime,
+            _ => TimeSpan.Zero,
+        };
+        return new GenerationRun(encoded.Ids.Length, ids, encoderTime, Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>The engine's settings from HF parameters: for an encoder-decoder, max_length and min_length count the start token.</summary>

@@ -1,0 +1,122 @@
+using System.Text.Json;
+using WebDemo.Inference.Onnx.Generation;
+using WebDemo.TestSupport;
+
+namespace WebDemo.Inference.Onnx.Tests.Generation;
+
+/// <summary>
+/// Concurrent T5 requests that start together run as one batch on the tiny random T5: each gets
+/// the ids transformers.js generated for it alone (tests/models/t5-tiny-random/reference.json),
+/// whatever the other rows' lengths, when some end early or are cancelled.
+/// </summary>
+public sealed class EncoderDecoderBatcherTests(EncoderDecoderGenerationTests.TinyT5Sessions sessions)
+    : IClassFixture<EncoderDecoderGenerationTests.TinyT5Sessions>
+{
+    private static readonly GenerationTokens Tokens = new(0, new HashSet<int> { 1 });
+    private static readonly GenerationSettings Greedy = new() { MaxNewTokens = 20 };
+    private readonly EncoderDecoderGraphs _graphs = new(sessions.Encoder, sessions.Merged, null);
+
+    private static (int[] Input, List<int> Expected) Case(string name)
+    {
+        var reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.TinyT5ModelDir, "reference.json"))).RootElement;
+        var item = reference.GetProperty("inputs").EnumerateArray().Single(i => i.GetProperty("name").GetString() == name);
+        var expected = item.GetProperty("generate").GetProperty("greedy").GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()).Skip(1).ToList();
+        if (expected[^1] == 1)
+            expected.RemoveAt(expected.Count - 1); // the end token is not part of the text
+        return ([.. item.GetProperty("model_input_ids").EnumerateArray().Select(i => i.GetInt32())], expected);
+    }
+
+    private static List<int> Generate(IDecoderState state, CancellationToken cancellationToken = default, int cancelAfter = 0, CancellationTokenSource? cancel = null)
+    {
+        using (state)
+        {
+            var ids = new List<int>();
+            try
+            {
+                foreach (var step in TokenGenerator.Generate(state, Greedy, Tokens, cancellationToken))
+                {
+                    ids.Add(step.Token!.Value);
+                    if (ids.Count == cancelAfter)
+                        cancel!.Cancel();
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            return ids;
+        }
+    }
+
+    /// <summary>Starts a request per input on threads of their own while starts are held, so that they form one cohort.</summary>
+    private static async Task<List<int>[]> StartTogetherAsync(EncoderDecoderBatcher batcher, IReadOnlyList<int[]> inputs, Func<int, IDecoderState, List<int>>? generate = null)
+    {
+        Task<List<int>>[] runs;
+        using (batcher.HoldStarts())
+        {
+            runs = [.. inputs.Select((input, i) => Task.Factory.StartNew(() => (generate ?? ((_, s) => Generate(s)))(i, batcher.Open(input)),
+                CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (batcher.Arriving < inputs.Count && waited.Elapsed < TimeSpan.FromSeconds(30))
+                await Task.Delay(5);
+        }
+        return await Task.WhenAll(runs);
+    }
+
+    [Fact]
+    public async Task Requests_started_together_run_as_one_batch_and_get_the_ids_they_get_alone()
+    {
+        // 43, 512, 16 and 10 input tokens; two of them end early (after 5 and 4 ids), two run to 20.
+        string[] names = ["translate_fr_accents", "long_truncated", "sentinels", "unicode"];
+        var cases = names.Select(Case).ToList();
+        var batcher = new EncoderDecoderBatcher(_graphs, 0, 512, maxBatch: 4);
+
+        var generated = await StartTogetherAsync(batcher, [.. cases.Select(c => c.Input)]);
+
+        for (var i = 0; i < names.Length; i++)
+            Assert.Equal(cases[i].Expected, generated[i]);
+        Assert.Equal((4, 0), batcher.Counts); // one cohort of four, its state freed when the last left
+    }
+
+    [Fact]
+    public async Task More_requests_than_a_batch_take_the_next_cohort()
+    {
+        string[] names = ["summarize_short", "translate_de", "translate_ro", "empty", "prefix_only"];
+        var cases = names.Select(Case).ToList();
+        var batcher = new EncoderDecoderBatcher(_graphs, 0, 512, maxBatch: 2);
+
+        var generated = await StartTogetherAsync(batcher, [.. cases.Select(c => c.Input)]);
+
+        for (var i = 0; i < names.Length; i++)
+            Assert.Equal(cases[i].Expected, generated[i]);
+        Assert.Equal((2, 0), batcher.Counts);
+    }
+
+    [Fact]
+    public async Task A_cancelled_request_leaves_and_the_others_go_on()
+    {
+        string[] names = ["summarize_short", "digits_accents", "translate_ro"];
+        var cases = names.Select(Case).ToList();
+        var batcher = new EncoderDecoderBatcher(_graphs, 0, 512, maxBatch: 4);
+
+        var generated = await StartTogetherAsync(batcher, [.. cases.Select(c => c.Input)], (i, state) =>
+        {
+            using var cancel = new CancellationTokenSource();
+            return i == 1 ? Generate(state, cancel.Token, cancelAfter: 3, cancel) : Generate(state);
+        });
+
+        Assert.Equal(cases[0].Expected, generated[0]);
+        Assert.Equal(cases[1].Expected.Take(3), generated[1]);
+        Assert.Equal(cases[2].Expected, generated[2]);
+        Assert.Equal((3, 0), batcher.Counts);
+    }
+
+    [Fact]
+    public void A_lone_request_runs_at_once_as_a_batch_of_one()
+    {
+        var (input, expected) = Case("digits_accents");
+        var batcher = new EncoderDecoderBatcher(_graphs, 0, 512, maxBatch: 4);
+
+        Assert.Equal(expected, Generate(batcher.Open(input)));
+        Assert.Equal((1, 0), batcher.Counts);
+    }
+}
