@@ -31,8 +31,12 @@ internal static class JsonBody
         }
         catch (JsonException ex)
         {
+            // JsonDocument's depth limit (64 by default) would read as "not valid JSON"; say which rule the body broke.
+            var why = ex.Message.Contains("maximum configured depth", StringComparison.Ordinal)
+                ? "nests arrays or objects more than 64 deep"
+                : "is not valid JSON";
             throw new BadBodyException(StatusCodes.Status400BadRequest,
-                $"The request body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}); send {expectedBody}.");
+                $"The request body {why} (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}); send {expectedBody}.");
         }
         // Kestrel's refusal of a body over MaxRequestBodySize, in the app's words and error shape.
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)

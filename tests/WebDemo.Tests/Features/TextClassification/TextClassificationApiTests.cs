@@ -87,6 +87,15 @@ public class TextClassificationApiTests(WebDemoServer server)
     }
 
     [Fact]
+    public async Task A_body_nested_past_the_parsers_depth_limit_is_told_so()
+    {
+        var response = await PostRaw("""{"inputs": """ + new string('[', 70) + new string(']', 70) + "}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("The request body nests arrays or objects more than 64 deep (line 1, byte ", (await ReadProblem(response)).Detail);
+    }
+
+    [Fact]
     public async Task A_huge_text_is_refused_not_processed()
     {
         var body = JsonSerializer.Serialize(new { inputs = new string('a', 25_000) });
