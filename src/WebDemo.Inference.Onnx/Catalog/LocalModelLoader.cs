@@ -125,9 +125,11 @@ internal sealed class LocalModelLoader(
     internal async Task<(LocalModelEntry Entry, ModelSnapshot Snapshot)> FetchAsync(
         LocalModelEntry entry, ILocalModelKind kind, bool preferFp16, IProgress<ProgressInfo>? progress, CancellationToken ct)
     {
-        if (preferFp16 && string.Equals(entry.Dtype, "fp32", StringComparison.OrdinalIgnoreCase))
+        var half = entry.WithDtype("fp16");
+        // Only where the task's files depend on the dtype (an image pipeline's do not: it would load fp32 and be called fp16).
+        if (preferFp16 && string.Equals(entry.Dtype, "fp32", StringComparison.OrdinalIgnoreCase)
+            && !kind.FilesFor(half).Select(f => f.Path).SequenceEqual(kind.FilesFor(entry).Select(f => f.Path)))
         {
-            var half = entry.WithDtype("fp16");
             try
             {
                 return (half, await store.EnsureAsync(entry.Id, kind.FilesFor(half), progress, ct).ConfigureAwait(false));
@@ -135,7 +137,7 @@ internal sealed class LocalModelLoader(
             catch (InferenceException ex) when (ex.Kind is InferenceErrorKind.ModelNotFound or InferenceErrorKind.ModelUnavailable)
             {
                 // The Hub answers a missing file before any download starts: nothing is half-fetched.
-                logger.LogInformation("{Model} has no fp16 export to prefer on CUDA ({Reason}); loading fp32.", entry.Id, ex.Message);
+                logger.LogInformation("{Model}: its fp16 export, preferred on CUDA, could not be fetched ({Reason}); loading fp32.", entry.Id, ex.Message);
             }
         }
         return (entry, await store.EnsureAsync(entry.Id, kind.FilesFor(entry), progress, ct).ConfigureAwait(false));
@@ -143,7 +145,9 @@ internal sealed class LocalModelLoader(
 
     public IReadOnlyList<LocalModelInfo> Describe() => Entries.Select(configured =>
     {
-        var entry = IsLoaded(configured.Id) ? _loadedAs.GetValueOrDefault(configured.Id, configured) : configured;
+        // The dtype it was loaded with (fp16 preferred on CUDA); the task stays the configured one
+        // (one model may serve two tasks, summarization and translation).
+        var entry = IsLoaded(configured.Id) && _loadedAs.TryGetValue(configured.Id, out var loadedAs) ? configured.WithDtype(loadedAs.Dtype) : configured;
         ModelSnapshot? cached = null;
         try
         {

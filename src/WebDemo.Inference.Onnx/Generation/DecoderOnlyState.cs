@@ -131,10 +131,25 @@ internal sealed class DecoderOnlyState : IDecoderState
             _cached = lengths.Max(),
         };
         state._pads = lengths.Select(length => state._cached - length).ToArray();
+        try
+        {
+            state.GatherPasts(graph, sources, lengths);
+        }
+        catch
+        {
+            state.Dispose();
+            throw;
+        }
+        return state;
+    }
+
+    /// <summary>Builds each past of a gathered state from its sources' rows (see <see cref="Gather"/>).</summary>
+    private void GatherPasts(DecoderOnlyGraph graph, IReadOnlyList<(DecoderOnlyState State, int Row)> sources, int[] lengths)
+    {
         foreach (var name in graph.PastNames)
         {
             // Built in host memory (a cache on a GPU is copied down first); the next step takes it back up.
-            var past = state.Own(KeyValueCache.Zeros(graph.CacheType, [state._rows, graph.KeyValueHeads, state._cached, graph.HeadSize]));
+            var past = Own(KeyValueCache.Zeros(graph.CacheType, [_rows, graph.KeyValueHeads, _cached, graph.HeadSize]));
             var onHost = new Dictionary<DecoderOnlyState, OrtValue>();
             try
             {
@@ -142,17 +157,16 @@ internal sealed class DecoderOnlyState : IDecoderState
                 {
                     var (source, sourceRow) = sources[row];
                     if (!onHost.TryGetValue(source, out var from))
-                        onHost[source] = from = state.KeepCopy(graph.Cache.ToHost(source._past[name], out var copied), copied);
-                    KeyValueCache.CopyPositions(from, sourceRow, source._pads[sourceRow], past, row, state._pads[row], lengths[row]);
+                        onHost[source] = from = KeepCopy(graph.Cache.ToHost(source._past[name], out var copied), copied);
+                    KeyValueCache.CopyPositions(from, sourceRow, source._pads[sourceRow], past, row, _pads[row], lengths[row]);
                 }
             }
             finally
             {
-                state.ReleaseCopies();
+                ReleaseCopies();
             }
-            state._past[name] = past;
+            _past[name] = past;
         }
-        return state;
     }
 
     /// <summary>The positions of a row's cache that are its own (not padding).</summary>

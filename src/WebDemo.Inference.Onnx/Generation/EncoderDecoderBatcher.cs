@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.ExceptionServices;
+using WebDemo.Inference.Errors;
 
 namespace WebDemo.Inference.Onnx.Generation;
 
@@ -18,7 +18,9 @@ namespace WebDemo.Inference.Onnx.Generation;
 /// with a filler token until the cohort's last request ends; its results are not read.
 /// </para>
 /// <para>A step runs when every request still in the cohort has handed in its token, on the thread
-/// of the last one to do so. Beam search and uncached runs keep a state of their own.</para>
+/// of the last one to do so. A cohort whose start fails (one bad input, a batch too large for the
+/// device) is started again request by request; a step that fails fails the requests that share
+/// it. Beam search and uncached runs keep a state of their own.</para>
 /// </summary>
 internal sealed class EncoderDecoderBatcher
 {
@@ -122,34 +124,56 @@ internal sealed class EncoderDecoderBatcher
             StartCohort(members); // perhaps without this request, if it was not among the first: then it waits for the next
         }
         if (request.Failure is { } failure)
-            ExceptionDispatchInfo.Throw(failure);
+            throw Rethrown(failure);
     }
 
+    /// <summary>
+    /// Runs the members' encoder and first step as one cohort; if that fails (one bad input, or a
+    /// batch too large for the device's memory), each member then starts alone, so that one
+    /// request's failure is not the others'.
+    /// </summary>
     private void StartCohort(List<Request> members)
     {
-        Cohort? cohort = null;
-        Exception? failure = null;
+        var started = new List<(Request Member, Cohort? Cohort, int Row, Exception? Failure)>();
         try
         {
-            cohort = new Cohort(this, members);
+            var cohort = new Cohort(this, members);
+            started.AddRange(members.Select((m, row) => (m, (Cohort?)cohort, row, (Exception?)null)));
         }
         catch (Exception ex)
         {
-            failure = ex;
+            foreach (var member in members)
+            {
+                try
+                {
+                    started.Add(members.Count == 1 ? (member, null, 0, ex) : (member, new Cohort(this, [member]), 0, null));
+                }
+                catch (Exception alone)
+                {
+                    started.Add((member, null, 0, alone));
+                }
+            }
         }
         lock (_gate)
         {
-            for (var row = 0; row < members.Count; row++)
-                (members[row].Cohort, members[row].Row, members[row].Failure) = (cohort, row, failure);
-            if (cohort is not null)
+            foreach (var (member, cohort, row, failure) in started)
+                (member.Cohort, member.Row, member.Failure) = (cohort, row, failure);
+            foreach (var cohort in started.Select(s => s.Cohort).OfType<Cohort>().Distinct())
             {
-                _mostRows = Math.Max(_mostRows, members.Count);
+                _mostRows = Math.Max(_mostRows, cohort.Rows);
                 _liveCohorts++;
             }
             _starting = false;
             Monitor.PulseAll(_gate);
         }
     }
+
+    /// <summary>
+    /// A failure of a run several requests shared, as this request's own exception: one exception
+    /// object thrown on several threads would have its stack trace rewritten by each.
+    /// </summary>
+    private static InferenceException Rethrown(Exception failure) => new(
+        failure is InferenceException known ? known.Kind : InferenceErrorKind.BackendFailed, failure.Message, failure);
 
     private void Ended()
     {
@@ -189,6 +213,8 @@ internal sealed class EncoderDecoderBatcher
 
         public TimeSpan EncoderTime => _state.EncoderTime;
 
+        public int Rows => _tokens.Length;
+
         public ReadOnlySpan<float> LogitsOf(int row) => _logits.AsSpan(row * _batcher._vocabSize, _batcher._vocabSize);
 
         /// <summary>Hands in a row's token; returns when the step has run (on this thread when it was the last to hand in).</summary>
@@ -204,7 +230,7 @@ internal sealed class EncoderDecoderBatcher
                     while (_stepsRun == step)
                         Monitor.Wait(_gate);
                     if (_failure is { } failure)
-                        ExceptionDispatchInfo.Throw(failure);
+                        throw Rethrown(failure);
                     return;
                 }
             }
@@ -212,7 +238,7 @@ internal sealed class EncoderDecoderBatcher
             lock (_gate)
             {
                 if (_failure is { } failure)
-                    ExceptionDispatchInfo.Throw(failure);
+                    throw Rethrown(failure);
             }
         }
 

@@ -184,6 +184,9 @@ internal sealed class EncoderDecoderState : IDecoderState
 
     public void Reorder(ReadOnlySpan<int> sources)
     {
+        // Beams share one input: with a row per input the cross-attention rows differ and would have to follow too.
+        if (_inputs.Length > 1)
+            throw new NotSupportedException("A batch of inputs has one row per input (no beam search).");
         if (!_useCache)
         {
             var from = _sequences;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Onnx.Catalog;
 using WebDemo.Inference.Onnx.Generation;
+using WebDemo.Inference.Onnx.ModelStore;
 using WebDemo.Inference.Onnx.Tasks.TextToText;
 using WebDemo.LocalHub;
 using WebDemo.TestSupport;
@@ -73,6 +74,36 @@ public sealed class Fp16PreferenceTests : IAsyncLifetime
         Assert.Equal("fp32", entry.Dtype);
         Assert.NotNull(snapshot.TryGet("onnx/encoder_model.onnx"));
         Assert.Null(snapshot.TryGet("onnx/encoder_model_fp16.onnx"));
+    }
+
+    /// <summary>A task whose files do not depend on the dtype (as an image pipeline's): fp16 would be a name only.</summary>
+    private sealed class SameFilesForEveryDtype : ILocalModelKind
+    {
+        public string Task => "summarization";
+
+        public IReadOnlyList<ModelFile> FilesFor(LocalModelEntry entry) => [new("config.json")];
+
+        public ILocalModel Load(ModelSnapshot snapshot, LocalModelEntry entry) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public async Task A_task_whose_files_ignore_the_dtype_is_not_called_fp16()
+    {
+        var (entry, _) = await Loader.FetchAsync(Entry(TestPaths.T5RepoId), new SameFilesForEveryDtype(), preferFp16: true, null, CancellationToken.None);
+
+        Assert.Equal("fp32", entry.Dtype);
+    }
+
+    [Fact]
+    public async Task A_model_loaded_for_one_task_is_still_listed_for_each_task_it_serves()
+    {
+        await Loader.GetAsync<TextToTextModel>(TestPaths.T5RepoId, "summarization", null, CancellationToken.None);
+
+        var rows = Loader.Describe().Where(m => m.Id == TestPaths.T5RepoId).ToList();
+
+        Assert.Equal(["summarization", "translation"], rows.Select(r => r.Task));
+        Assert.All(rows, r => Assert.True(r.Loaded));
+        Assert.All(rows, r => Assert.Equal("fp32", r.Dtype));
     }
 
     [Fact]

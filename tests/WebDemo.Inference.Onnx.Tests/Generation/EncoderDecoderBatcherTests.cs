@@ -1,4 +1,5 @@
 using System.Text.Json;
+using WebDemo.Inference.Errors;
 using WebDemo.Inference.Onnx.Generation;
 using WebDemo.TestSupport;
 
@@ -108,6 +109,45 @@ public sealed class EncoderDecoderBatcherTests(EncoderDecoderGenerationTests.Tin
         Assert.Equal(cases[1].Expected.Take(3), generated[1]);
         Assert.Equal(cases[2].Expected, generated[2]);
         Assert.Equal((3, 0), batcher.Counts);
+    }
+
+    [Fact]
+    public async Task A_request_that_fails_the_batched_start_does_not_fail_the_others()
+    {
+        var (first, firstExpected) = Case("summarize_short");
+        var (third, thirdExpected) = Case("unicode");
+        int[] outOfVocabulary = [5, 100_000, 1]; // no such token: the encoder's embedding lookup fails
+        var batcher = new EncoderDecoderBatcher(_graphs, 0, 512, maxBatch: 4);
+        var failures = new Exception?[3];
+
+        var generated = await StartTogetherAsync(batcher, [first, outOfVocabulary, third], (i, state) =>
+        {
+            try
+            {
+                return Generate(state);
+            }
+            catch (InferenceException ex)
+            {
+                failures[i] = ex;
+                return [];
+            }
+        });
+
+        Assert.Equal(firstExpected, generated[0]);
+        Assert.Equal(thirdExpected, generated[2]);
+        Assert.Null(failures[0]);
+        Assert.IsType<InferenceException>(failures[1]);
+        Assert.Null(failures[2]);
+        Assert.Equal((1, 0), batcher.Counts); // started again one by one
+    }
+
+    [Fact]
+    public void A_batch_of_inputs_takes_no_beams()
+    {
+        using var state = new EncoderDecoderState(_graphs, [Case("unicode").Input, Case("empty").Input], 0, 512);
+        state.Start(rows: 2);
+
+        Assert.Throws<NotSupportedException>(() => state.Reorder([1, 0]));
     }
 
     [Fact]
