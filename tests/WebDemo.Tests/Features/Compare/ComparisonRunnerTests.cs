@@ -82,7 +82,8 @@ public sealed class ComparisonRunnerTests
     [Fact]
     public async Task Stop_cancels_the_runs_in_flight_starts_no_more_and_keeps_what_finished()
     {
-        var task = new ScriptedTask { Delay = TimeSpan.FromMilliseconds(200) };
+        // The third call is slow, so it is certainly in flight when the third result (the fourth call's) stops the comparison.
+        var task = new ScriptedTask { DelayOf = call => call == 3 ? TimeSpan.FromSeconds(60) : TimeSpan.FromMilliseconds(50) };
         using var stop = new CancellationTokenSource();
         var results = new List<RunResult>();
 
@@ -165,6 +166,8 @@ public sealed class ComparisonRunnerTests
         private int _calls;
 
         public TimeSpan Delay { get; init; } = TimeSpan.FromMilliseconds(1);
+        /// <summary>A delay per call (numbered from 1), instead of <see cref="Delay"/>.</summary>
+        public Func<int, TimeSpan>? DelayOf { get; init; }
         public Func<string, int, InferenceErrorKind?> Fail { get; init; } = (_, _) => null;
         public Func<int, bool> Crash { get; init; } = _ => false;
         public int MostInFlight { get; private set; }
@@ -189,7 +192,7 @@ public sealed class ComparisonRunnerTests
             }
             try
             {
-                await Task.Delay(Delay, cancellationToken);
+                await Task.Delay(DelayOf?.Invoke(call) ?? Delay, cancellationToken);
                 if (Crash(call))
                     throw new InvalidOperationException("a bug no task foresaw");
                 if (Fail(target.Provider, call) is { } kind)
