@@ -150,20 +150,26 @@ internal sealed class DecoderOnlyState : IDecoderState
         {
             // Built in host memory (a cache on a GPU is copied down first); the next step takes it back up.
             var past = Own(KeyValueCache.Zeros(graph.CacheType, [_rows, graph.KeyValueHeads, _cached, graph.HeadSize]));
-            var onHost = new Dictionary<DecoderOnlyState, OrtValue>();
+            var onHost = new Dictionary<DecoderOnlyState, OrtValue>(); // each source's cache, read once
+            var copies = new List<OrtValue>();
             try
             {
                 for (var row = 0; row < sources.Count; row++)
                 {
                     var (source, sourceRow) = sources[row];
                     if (!onHost.TryGetValue(source, out var from))
-                        onHost[source] = from = KeepCopy(graph.Cache.ToHost(source._past[name], out var copied), copied);
+                    {
+                        onHost[source] = from = graph.Cache.ToHost(source._past[name], out var copied);
+                        if (copied)
+                            copies.Add(from);
+                    }
                     KeyValueCache.CopyPositions(from, sourceRow, source._pads[sourceRow], past, row, _pads[row], lengths[row]);
                 }
             }
             finally
             {
-                ReleaseCopies();
+                foreach (var copy in copies)
+                    copy.Dispose();
             }
             _past[name] = past;
         }
@@ -310,23 +316,6 @@ internal sealed class DecoderOnlyState : IDecoderState
     {
         _owned.Add(value);
         return value;
-    }
-
-    // Gather's host copies of device caches: freed as soon as the gathered cache is built.
-    private readonly List<OrtValue> _copies = [];
-
-    private OrtValue KeepCopy(OrtValue value, bool copied)
-    {
-        if (copied)
-            _copies.Add(value);
-        return value;
-    }
-
-    private void ReleaseCopies()
-    {
-        foreach (var value in _copies)
-            value.Dispose();
-        _copies.Clear();
     }
 
     private void ReleaseStep()

@@ -92,6 +92,7 @@ internal sealed class EncoderDecoderState : IDecoderState
     private readonly List<OrtValue> _fixed = [];
     private OrtValue? _encoderMask;
     private OrtValue? _encoderStates;
+    private IDisposableReadOnlyCollection<OrtValue>? _encoderOutputs; // holds _encoderStates when they came as the encoder's output
     private readonly Dictionary<string, OrtValue> _emptyPasts = new(StringComparer.Ordinal);
 
     // With the cache: the first step's outputs hold the cross-attention keys/values for the whole
@@ -250,8 +251,6 @@ internal sealed class EncoderDecoderState : IDecoderState
         using var outputs = _graphs.Encoder.Run(_runOptions, names, [ids, mask], outputNames);
         _encoderStates = Fixed(KeyValueCache.Tile(outputs[0], _rows));
     }
-
-    private IDisposableReadOnlyCollection<OrtValue>? _encoderOutputs;
 
     /// <summary>
     /// A step without past: the decoder (the merged graph's first-step branch, or decoder_model)

@@ -4,7 +4,7 @@ using WebDemo.Inference.Onnx.Runtime;
 
 namespace WebDemo.Inference.Onnx.Generation;
 
-/// <summary>What both model layouts do with their key/value cache tensors outside ONNX Runtime.</summary>
+/// <summary>What both model layouts do with their key/value cache tensors (and their logits) outside ONNX Runtime.</summary>
 internal static class KeyValueCache
 {
     /// <summary>
@@ -52,23 +52,9 @@ internal static class KeyValueCache
     /// </summary>
     public static void CopyLastLogits(OrtValue logits, int rows, int vocabSize, float[] target)
     {
-        var info = logits.GetTensorTypeAndShape();
-        var positions = (int)info.Shape[1];
+        var positions = (int)logits.GetTensorTypeAndShape().Shape[1];
         for (var row = 0; row < rows; row++)
-        {
-            var start = (row * positions + positions - 1) * vocabSize;
-            var into = target.AsSpan(row * vocabSize, vocabSize);
-            if (info.ElementDataType == TensorElementType.Float16)
-            {
-                var half = logits.GetTensorDataAsSpan<Float16>().Slice(start, vocabSize);
-                for (var i = 0; i < vocabSize; i++)
-                    into[i] = (float)half[i];
-            }
-            else
-            {
-                logits.GetTensorDataAsSpan<float>().Slice(start, vocabSize).CopyTo(into);
-            }
-        }
+            FloatOutputs.Copy(logits, (row * positions + positions - 1) * vocabSize, target.AsSpan(row * vocabSize, vocabSize));
     }
 
     /// <summary>A tensor ([1, …], host memory, any element type) repeated <paramref name="rows"/> times along its first dimension.</summary>

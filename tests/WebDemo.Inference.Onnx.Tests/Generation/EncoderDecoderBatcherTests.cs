@@ -1,4 +1,3 @@
-using System.Text.Json;
 using WebDemo.Inference.Errors;
 using WebDemo.Inference.Onnx.Generation;
 using WebDemo.TestSupport;
@@ -19,12 +18,8 @@ public sealed class EncoderDecoderBatcherTests(EncoderDecoderGenerationTests.Tin
 
     private static (int[] Input, List<int> Expected) Case(string name)
     {
-        var reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.TinyT5ModelDir, "reference.json"))).RootElement;
-        var item = reference.GetProperty("inputs").EnumerateArray().Single(i => i.GetProperty("name").GetString() == name);
-        var expected = item.GetProperty("generate").GetProperty("greedy").GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()).Skip(1).ToList();
-        if (expected[^1] == 1)
-            expected.RemoveAt(expected.Count - 1); // the end token is not part of the text
-        return ([.. item.GetProperty("model_input_ids").EnumerateArray().Select(i => i.GetInt32())], expected);
+        var (input, expected, _) = TinyT5Reference.Generation(name);
+        return (input, expected);
     }
 
     private static List<int> Generate(IDecoderState state, CancellationToken cancellationToken = default, int cancelAfter = 0, CancellationTokenSource? cancel = null)

@@ -178,13 +178,8 @@ public sealed class EncoderDecoderGenerationTests(EncoderDecoderGenerationTests.
 
     private static (int[] Ids, JsonElement Parameters, List<int> Expected) Case(string input, string setting)
     {
-        var item = Reference().GetProperty("inputs").EnumerateArray().Single(i => i.GetProperty("name").GetString() == input);
-        var generation = item.GetProperty("generate").GetProperty(setting);
-        var expected = generation.GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()).Skip(1).ToList(); // the start token
-        if (expected.Count > 0 && expected[^1] == 1)
-            expected.RemoveAt(expected.Count - 1); // the end token is not part of the text
-        var ids = item.GetProperty("model_input_ids").EnumerateArray().Select(i => i.GetInt32()).ToArray();
-        return (ids, generation.GetProperty("params"), expected);
+        var (ids, expected, parameters) = TinyT5Reference.Generation(input, setting);
+        return (ids, parameters, expected);
     }
 
     private static JsonElement Reference() =>

@@ -32,9 +32,6 @@ internal sealed class TextToTextModel : ILocalModel
             _batcher = new EncoderDecoderBatcher(graphs, config.DecoderStartId, config.VocabSize, maxBatch);
     }
 
-    /// <summary>For checks: the batcher's counts (null without batching).</summary>
-    internal (int MostRows, int LiveCohorts)? BatchCounts => _batcher?.Counts;
-
     /// <summary>
     /// One request's running model: a row of a batch of concurrent requests (greedy or sampled, with
     /// the cache), or a state of its own (beam search, no cache, batching off).
