@@ -44,6 +44,8 @@ internal static class ChatBench
         var caches = List(options, "cache", "on").Select(c => c == "on").ToList();
         // Onnx:ChatMaxBatch: the most chats whose decode steps run as one; "1,8" measures without batching, then with.
         var batches = List(options, "batch", $"{OnnxRuntimeOptions.DefaultChatMaxBatch}").Select(int.Parse).ToList();
+        // Onnx:PromptLookupTokens: the most tokens greedy decoding guesses ahead (0 = off); "0,8" measures without, then with.
+        var lookups = List(options, "lookup", $"{OnnxRuntimeOptions.DefaultPromptLookupTokens}").Select(int.Parse).ToList();
         var threads = Int(options, "threads", 0);
         var ep = options.GetValueOrDefault("ep") ?? "cpu";
         var spin = options.GetValueOrDefault("spin") == "on";
@@ -82,10 +84,12 @@ internal static class ChatBench
                 var chat = await services.GetRequiredService<LocalModelLoader>().GetAsync<LocalChatModel>(model, LocalChatBackend.Task, null, default).ConfigureAwait(false);
                 Console.WriteLine($"- .NET, max batch {batch}: loaded in {loadClock.ElapsedMilliseconds} ms on {services.GetRequiredService<OnnxSessionFactory>().Status.Active}; {chat.Config.VocabSize} tokens in the vocabulary, context {chat.ContextLength}");
                 promptTokens = chat.BuildPrompt(messages, tokens).Ids.Length;
-                foreach (var cache in caches)
+                foreach (var (cache, lookup) in caches.SelectMany(c => (c ? lookups : [0]).Select(l => (c, l))))
                 {
-                    var settings = new GenerationSettings { MaxNewTokens = tokens, MinNewTokens = tokens, UseCache = cache };
+                    var settings = new GenerationSettings { MaxNewTokens = tokens, MinNewTokens = tokens, UseCache = cache, PromptLookupTokens = lookup };
                     var warm = One(chat, messages, settings); // warm-up
+                    if (lookup > 0)
+                        Console.WriteLine($"- .NET, max batch {batch}, lookup {lookup}: {warm.GuessedTokens} of {warm.Ids.Count} tokens were guesses the model confirmed");
                     if (warm.Ids.Count != tokens)
                         notes.Add($"{name}: .NET generated {warm.Ids.Count} tokens, not {tokens}");
                     if (ourIds is not null && !ourIds.SequenceEqual(warm.Ids))
@@ -94,7 +98,7 @@ internal static class ChatBench
                     foreach (var concurrency in concurrencies)
                     {
                         var (row, ids) = await MeasureAsync(chat, messages, settings, concurrency, rounds).ConfigureAwait(false);
-                        rows.Add(row with { Model = name, Cache = cache ? "on" : "off", MaxBatch = batch });
+                        rows.Add(row with { Model = name, Engine = $".NET, lookup {lookup}", Cache = cache ? "on" : "off", MaxBatch = batch });
                         Print(rows[^1]);
                         if (!ids.SequenceEqual(ourIds))
                             notes.Add($"{name}: .NET's ids changed between runs (max batch {batch}, {concurrency} at once)");
@@ -140,7 +144,7 @@ internal static class ChatBench
             string Ratio(string engine)
             {
                 var tjs = rows.FirstOrDefault(r => r.Model == row.Model && r.Engine == engine && r.Concurrency == row.Concurrency);
-                return tjs is null || row.Engine != ".NET" ? "" : $"{row.TokensPerSecond / tjs.TokensPerSecond:0.00}x";
+                return tjs is null || !row.Engine.StartsWith(".NET", StringComparison.Ordinal) ? "" : $"{row.TokensPerSecond / tjs.TokensPerSecond:0.00}x";
             }
             Console.WriteLine($"| {row.Model} | {row.Engine} | {row.Cache} | {row.MaxBatch} | {row.Concurrency} | {row.PromptTokens} | {row.TtftMs:0.0} | {row.MsPerToken:0.00} | {row.TokensPerSecond:0.0} | {Ratio(TjsEngine)} | {Ratio(TjsEngine + ", no spin")} |");
         }
@@ -149,7 +153,7 @@ internal static class ChatBench
         return notes.Any(n => n.Contains("ids", StringComparison.Ordinal) || n.Contains("prompts differ", StringComparison.Ordinal)) ? 1 : 0;
     }
 
-    private sealed record Request(IReadOnlyList<int> Ids, TimeSpan FirstToken, TimeSpan Total, int PromptTokens);
+    private sealed record Request(IReadOnlyList<int> Ids, TimeSpan FirstToken, TimeSpan Total, int PromptTokens, int GuessedTokens);
 
     /// <summary>One chat as the app serves it: template and tokenizer, then the engine; timed from the call.</summary>
     private static Request One(LocalChatModel chat, IReadOnlyList<ChatMessage> messages, GenerationSettings settings)
@@ -158,7 +162,7 @@ internal static class ChatBench
         var prompt = chat.BuildPrompt(messages, settings.MaxNewTokens);
         var beforeRun = Stopwatch.GetElapsedTime(started);
         var run = chat.GenerateIds(prompt.Ids, settings);
-        return new Request(run.Ids, beforeRun + run.FirstToken, Stopwatch.GetElapsedTime(started), prompt.Ids.Length);
+        return new Request(run.Ids, beforeRun + run.FirstToken, Stopwatch.GetElapsedTime(started), prompt.Ids.Length, run.GuessedTokens);
     }
 
     /// <summary><paramref name="concurrency"/> chats at once, <paramref name="rounds"/> times in a row, each on its own pool thread as the app runs them.</summary>

@@ -43,6 +43,8 @@ internal static class T5Bench
         var layouts = List(options, "decoder", "merged,split");
         // Onnx:TextToTextMaxBatch: the most requests that start together and run as one batch; "1,4" measures without, then with.
         var batches = List(options, "batch", $"{OnnxRuntimeOptions.DefaultTextToTextMaxBatch}").Select(int.Parse).ToList();
+        // Onnx:PromptLookupTokens: the most tokens greedy decoding guesses ahead (0 = off); "0,8" measures without, then with.
+        var lookups = List(options, "lookup", $"{OnnxRuntimeOptions.DefaultPromptLookupTokens}").Select(int.Parse).ToList();
         var threads = Int(options, "threads", 0);
         var spin = options.GetValueOrDefault("spin") == "on";
         var ep = options.GetValueOrDefault("ep") ?? "cpu";
@@ -70,12 +72,14 @@ internal static class T5Bench
                 using var services = Services(model, layout == "split", threads, spin, ep, batch);
                 var loadClock = Stopwatch.StartNew();
                 var t5 = await services.GetRequiredService<LocalModelLoader>().GetAsync<TextToTextModel>(model, SummarizationRequest.TaskName, null, default).ConfigureAwait(false);
-                var engine = $".NET, max batch {batch}";
-                Console.WriteLine($"- {engine}, {layout} decoder: loaded in {loadClock.ElapsedMilliseconds} ms on {services.GetRequiredService<OnnxSessionFactory>().Status.Active}");
-                foreach (var cache in caches)
+                Console.WriteLine($"- .NET, max batch {batch}, {layout} decoder: loaded in {loadClock.ElapsedMilliseconds} ms on {services.GetRequiredService<OnnxSessionFactory>().Status.Active}");
+                foreach (var (cache, lookup) in caches.SelectMany(c => (c ? lookups : [0]).Select(l => (c, l))))
                 {
-                    var settings = new GenerationSettings { MaxNewTokens = tokens, MinNewTokens = tokens, UseCache = cache };
+                    var engine = $".NET, max batch {batch}, lookup {lookup}";
+                    var settings = new GenerationSettings { MaxNewTokens = tokens, MinNewTokens = tokens, UseCache = cache, PromptLookupTokens = lookup };
                     var warm = t5.GenerateIds(text, settings);
+                    if (lookup > 0)
+                        Console.WriteLine($"- {engine}: {warm.GuessedTokens} of {warm.Ids.Count} tokens were guesses the model confirmed");
                     if (cache)
                     {
                         if (ourIds is not null && !ourIds.SequenceEqual(warm.Ids))

@@ -35,6 +35,7 @@ public static class OnnxRegistration
                 "Onnx:ExecutionProvider must be auto, cpu or cuda.")
             .Validate(o => o.CudaDeviceId >= 0, "Onnx:CudaDeviceId must be 0 or more.")
             .Validate(o => o.TextToTextMaxBatch >= 1, "Onnx:TextToTextMaxBatch must be 1 or more (1: no batching).")
+            .Validate(o => o.PromptLookupTokens is >= 0 and <= 64, "Onnx:PromptLookupTokens must be from 0 (off) to 64.")
             .Validate(o => OnnxRuntimeOptions.GraphOptimizationLevels.ContainsKey(o.GraphOptimizationLevel ?? ""),
                 "Onnx:GraphOptimizationLevel must be all, extended, basic or disabled.")
             .Validate(o => OnnxRuntimeOptions.CudaArenaExtendStrategies.Contains(o.CudaArenaExtendStrategy, StringComparer.OrdinalIgnoreCase),

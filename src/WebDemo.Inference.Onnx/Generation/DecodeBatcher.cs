@@ -152,6 +152,18 @@ internal sealed class DecodeBatcher
         }
     }
 
+    /// <summary>
+    /// Whether a sequence may run steps of its own (several tokens, <see cref="IDecoderState.TryNextSeveral"/>)
+    /// on its state: no other sequence is joined, and its state holds only it. One that joins
+    /// meanwhile waits at most <see cref="StragglerWait"/> and steps alone; from the next step on,
+    /// the two step together.
+    /// </summary>
+    private bool StepsAlone(Sequence sequence)
+    {
+        lock (_gate)
+            return _joined.All(s => s == sequence) && sequence.State.Rows == 1;
+    }
+
     private void Leave(Sequence sequence)
     {
         lock (_gate)
@@ -208,6 +220,10 @@ internal sealed class DecodeBatcher
             batcher.Step(this, tokens[0]);
             return Logits;
         }
+
+        public float[]? TryNextSeveral(ReadOnlySpan<int> tokens) => batcher.StepsAlone(this) ? State.TryNextSeveral(tokens) : null;
+
+        public void KeepFed(int count) => State.KeepFed(count);
 
         public void Reorder(ReadOnlySpan<int> sources) => throw new NotSupportedException("A batched sequence has one row (no beam search).");
 

@@ -65,6 +65,20 @@ internal sealed class DecoderOnlyGraph
     public int HeadSize { get; }
 
     public static string PastNameOf(string presentName) => "past_key_values." + presentName["present.".Length..];
+
+    /// <summary>
+    /// Whether the graph reads several new tokens after a cache as it reads them one at a time, so
+    /// that guesses can be checked in one run (<see cref="PromptLookup"/>). Optimum's and
+    /// transformers.js's exports do (the prompt runs through the same graph); an export traced with
+    /// one new token may have that length, and so its causal mask, fixed inside. Checked once, by
+    /// running three tokens both ways.
+    /// </summary>
+    public bool TakesSeveralTokens(int vocabSize) => _severalTokens.Get(
+        () => new DecoderOnlyState(this, [1 % vocabSize, 2 % vocabSize], vocabSize),
+        (state, tokens) => ((DecoderOnlyState)state).NextSeveral(tokens),
+        CacheType);
+
+    private readonly SeveralTokensProbe _severalTokens = new();
 }
 
 /// <summary>
@@ -95,6 +109,7 @@ internal sealed class DecoderOnlyState : IDecoderState
     private List<long>[] _sequences = [];
     private int _cached; // positions the cache holds, padding included
     private int[] _pads = []; // each row's padding positions at the start of the cache (Gather)
+    private int _fedLast; // tokens the last step fed per row (KeepFed)
 
     private IDisposableReadOnlyCollection<OrtValue>? _stepOutputs;
     private readonly List<OrtValue> _owned = []; // empty pasts and reordered copies
@@ -193,8 +208,52 @@ internal sealed class DecoderOnlyState : IDecoderState
         return _logits;
     }
 
+    public float[]? TryNextSeveral(ReadOnlySpan<int> tokens) =>
+        _rows == 1 && _useCache && _graph.TakesSeveralTokens(VocabSize) ? NextSeveral(tokens) : null;
+
+    /// <summary><see cref="TryNextSeveral"/> without asking whether the graph can (the probe's own runs).</summary>
+    internal float[] NextSeveral(ReadOnlySpan<int> tokens)
+    {
+        var ids = new long[tokens.Length];
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            ids[i] = tokens[i];
+            _sequences[0].Add(tokens[i]);
+        }
+        var logits = new float[tokens.Length * VocabSize];
+        RunStep(ids, tokens.Length, logits);
+        _fedLast = tokens.Length;
+        return logits;
+    }
+
+    public void KeepFed(int count)
+    {
+        var forget = _fedLast - count;
+        if (forget <= 0)
+            return;
+        var trimmed = new List<OrtValue>();
+        try
+        {
+            foreach (var name in _graph.PastNames)
+                trimmed.Add(KeyValueCache.FirstPositions(_graph.Cache, _past[name], _cached - forget));
+        }
+        catch
+        {
+            foreach (var value in trimmed)
+                value.Dispose();
+            throw;
+        }
+        _sequences[0].RemoveRange(_sequences[0].Count - forget, forget);
+        _cached -= forget;
+        ReleaseStep();
+        for (var i = 0; i < trimmed.Count; i++)
+            _past[_graph.PastNames[i]] = Own(trimmed[i]);
+        _fedLast = count;
+    }
+
     public float[] Next(ReadOnlySpan<int> tokens)
     {
+        _fedLast = 1;
         for (var row = 0; row < _rows; row++)
             _sequences[row].Add(tokens[row]);
         if (!_useCache)
@@ -247,8 +306,12 @@ internal sealed class DecoderOnlyState : IDecoderState
         RunStep(ids, length);
     }
 
-    /// <summary>Runs the graph on <paramref name="newPositions"/> new tokens per row after the cached ones; keeps the logits of the last position and the new cache.</summary>
-    private void RunStep(long[] ids, int newPositions)
+    /// <summary>
+    /// Runs the graph on <paramref name="newPositions"/> new tokens per row after the cached ones;
+    /// keeps the new cache and the logits of the last position (of every position, for one row, in
+    /// <paramref name="everyPosition"/>).
+    /// </summary>
+    private void RunStep(long[] ids, int newPositions, float[]? everyPosition = null)
     {
         var total = _cached + newPositions;
         using var inputIds = OrtValue.CreateTensorValueFromMemory(ids, [_rows, newPositions]);
@@ -274,7 +337,10 @@ internal sealed class DecoderOnlyState : IDecoderState
         var outputs = _graph.Cache.Run(_graph.Session, _runOptions, names, values, _graph.StepOutputs);
         try
         {
-            KeyValueCache.CopyLastLogits(outputs[0], _rows, VocabSize, _logits);
+            if (everyPosition is null)
+                KeyValueCache.CopyLastLogits(outputs[0], _rows, VocabSize, _logits);
+            else
+                FloatOutputs.Copy(outputs[0], 0, everyPosition);
         }
         catch
         {

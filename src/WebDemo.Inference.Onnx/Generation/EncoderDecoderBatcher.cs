@@ -242,6 +242,11 @@ internal sealed class EncoderDecoderBatcher
             }
         }
 
+        /// <summary>A cohort of one request may feed several tokens at once (<see cref="IDecoderState.TryNextSeveral"/>); one of several steps in lockstep.</summary>
+        public float[]? TryStepSeveral(ReadOnlySpan<int> tokens) => Rows == 1 ? _state.TryNextSeveral(tokens) : null;
+
+        public void KeepFed(int count) => _state.KeepFed(count);
+
         /// <summary>A row's request ended: its row steps on with a filler token. The last one out frees the state.</summary>
         public void Leave(int row)
         {
@@ -320,6 +325,10 @@ internal sealed class EncoderDecoderBatcher
             Cohort.LogitsOf(Row).CopyTo(_logits);
             return _logits;
         }
+
+        public float[]? TryNextSeveral(ReadOnlySpan<int> tokens) => Cohort!.TryStepSeveral(tokens);
+
+        public void KeepFed(int count) => Cohort!.KeepFed(count);
 
         public void Reorder(ReadOnlySpan<int> sources) => throw new NotSupportedException("A batched request has one row (no beam search).");
 

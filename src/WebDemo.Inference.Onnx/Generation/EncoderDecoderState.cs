@@ -58,6 +58,19 @@ internal sealed class EncoderDecoderGraphs(InferenceSession encoder, InferenceSe
 
     /// <summary>float32, or float16 for fp16 exports.</summary>
     public TensorElementType CacheType => (decoderWithPast ?? decoder).InputMetadata[PastNames[0]].ElementDataType;
+
+    /// <summary>
+    /// Whether the cached decoder reads several new tokens as it reads them one at a time, so that
+    /// guesses can be checked in one run (<see cref="PromptLookup"/>). Optimum traces the decoder with
+    /// past on one new token, and its split <c>decoder_with_past_model</c> declares that length; in a
+    /// merged graph the length may be fixed inside. Checked once, by running three tokens both ways.
+    /// </summary>
+    public bool TakesSeveralTokens(int startId, int vocabSize) => _severalTokens.Get(
+        () => new EncoderDecoderState(this, [2 % vocabSize, 3 % vocabSize, 1 % vocabSize], startId, vocabSize),
+        (state, tokens) => ((EncoderDecoderState)state).NextSeveral(tokens),
+        CacheType);
+
+    private readonly SeveralTokensProbe _severalTokens = new();
 }
 
 /// <summary>
@@ -96,10 +109,11 @@ internal sealed class EncoderDecoderState : IDecoderState
     private readonly Dictionary<string, OrtValue> _emptyPasts = new(StringComparer.Ordinal);
 
     // With the cache: the first step's outputs hold the cross-attention keys/values for the whole
-    // request; the last step's outputs (or the copies Reorder made) hold the self-attention cache.
+    // request; the last step's outputs (or the copies Reorder and KeepFed made) hold the self-attention cache.
     private IDisposableReadOnlyCollection<OrtValue>? _firstOutputs;
     private IDisposableReadOnlyCollection<OrtValue>? _stepOutputs;
-    private readonly List<OrtValue> _reordered = [];
+    private readonly List<OrtValue> _copied = [];
+    private int _fedLast; // tokens the last cached step fed (KeepFed)
     private readonly Dictionary<string, OrtValue> _past = new(StringComparer.Ordinal);
 
     // Without the cache: each row's decoder sequence so far.
@@ -160,11 +174,65 @@ internal sealed class EncoderDecoderState : IDecoderState
             return RunWholeSequence(keepCache: false);
         }
 
-        var session = _graphs.DecoderWithPast ?? _graphs.Decoder;
         var ids = new long[_rows];
         for (var row = 0; row < _rows; row++)
             ids[row] = tokens[row];
-        using var inputIds = OrtValue.CreateTensorValueFromMemory(ids, [_rows, 1]);
+        RunCached(ids, newPositions: 1);
+        return _logits;
+    }
+
+    public float[]? TryNextSeveral(ReadOnlySpan<int> tokens) =>
+        _rows == 1 && _useCache && _graphs.TakesSeveralTokens(_startId, VocabSize) ? NextSeveral(tokens) : null;
+
+    /// <summary><see cref="TryNextSeveral"/> without asking whether the graph can (the probe's own runs).</summary>
+    internal float[] NextSeveral(ReadOnlySpan<int> tokens)
+    {
+        var ids = new long[tokens.Length];
+        for (var i = 0; i < tokens.Length; i++)
+            ids[i] = tokens[i];
+        var logits = new float[tokens.Length * VocabSize];
+        RunCached(ids, tokens.Length, logits);
+        return logits;
+    }
+
+    public void KeepFed(int count)
+    {
+        var forget = _fedLast - count;
+        if (forget <= 0)
+            return;
+        var trimmed = new Dictionary<string, OrtValue>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var name in _graphs.PastNames.Where(EncoderDecoderGraphs.IsSelfAttention))
+            {
+                var positions = (int)_past[name].GetTensorTypeAndShape().Shape[2];
+                trimmed[name] = KeyValueCache.FirstPositions(_graphs.Cache, _past[name], positions - forget);
+            }
+        }
+        catch
+        {
+            foreach (var value in trimmed.Values)
+                value.Dispose();
+            throw;
+        }
+        ReleaseStepCache();
+        foreach (var (name, value) in trimmed)
+        {
+            _past[name] = value;
+            _copied.Add(value);
+        }
+        _fedLast = count;
+    }
+
+    /// <summary>
+    /// A cached step: <paramref name="newPositions"/> new tokens per row after the cache. Keeps the
+    /// new self-attention cache and the last position's logits (every position's, for one row, in
+    /// <paramref name="everyPosition"/>).
+    /// </summary>
+    private void RunCached(long[] ids, int newPositions, float[]? everyPosition = null)
+    {
+        var session = _graphs.DecoderWithPast ?? _graphs.Decoder;
+        using var inputIds = OrtValue.CreateTensorValueFromMemory(ids, [_rows, newPositions]);
         var inputs = new Dictionary<string, OrtValue>(_past, StringComparer.Ordinal)
         {
             ["input_ids"] = inputIds,
@@ -175,12 +243,12 @@ internal sealed class EncoderDecoderState : IDecoderState
             inputs["use_cache_branch"] = CachedBranch;
         // A cached step's cross-attention outputs are empty (merged) or absent (split): only the self-attention cache is asked for.
         var outputNames = _graphs.CachedStepOutputs;
-        var outputs = Run(session, inputs, outputNames);
+        var outputs = Run(session, inputs, outputNames, everyPosition);
         // The previous step's cache was this step's input; it is not needed any more.
         ReleaseStepCache();
         _stepOutputs = outputs;
         KeepPresents(outputNames, outputs, decoderOnly: true);
-        return _logits;
+        _fedLast = newPositions;
     }
 
     public void Reorder(ReadOnlySpan<int> sources)
@@ -209,7 +277,7 @@ internal sealed class EncoderDecoderState : IDecoderState
             _past[name] = copy;
         }
         ReleaseStepCache();
-        _reordered.AddRange(copies);
+        _copied.AddRange(copies);
     }
 
     private OrtValue CachedBranch => _cachedBranch ??= Fixed(OrtValue.CreateTensorValueFromMemory(CachedStep, ScalarShape));
@@ -294,8 +362,9 @@ internal sealed class EncoderDecoderState : IDecoderState
         return _logits;
     }
 
-    /// <summary>Runs a decoder step and copies the last position's logits of each row into <see cref="_logits"/>.</summary>
-    private IDisposableReadOnlyCollection<OrtValue> Run(InferenceSession session, Dictionary<string, OrtValue> inputs, IReadOnlyList<string> outputNames)
+    /// <summary>Runs a decoder step and copies the last position's logits of each row into <see cref="_logits"/> (or every position's into <paramref name="everyPosition"/>).</summary>
+    private IDisposableReadOnlyCollection<OrtValue> Run(InferenceSession session, Dictionary<string, OrtValue> inputs, IReadOnlyList<string> outputNames,
+        float[]? everyPosition = null)
     {
         var names = new List<string>(inputs.Count);
         var values = new List<OrtValue>(inputs.Count);
@@ -311,7 +380,10 @@ internal sealed class EncoderDecoderState : IDecoderState
         try
         {
             // logits is the first output asked for: [rows, positions, vocab].
-            KeyValueCache.CopyLastLogits(outputs[0], _rows, VocabSize, _logits);
+            if (everyPosition is null)
+                KeyValueCache.CopyLastLogits(outputs[0], _rows, VocabSize, _logits);
+            else
+                FloatOutputs.Copy(outputs[0], 0, everyPosition);
             return outputs;
         }
         catch
@@ -338,9 +410,9 @@ internal sealed class EncoderDecoderState : IDecoderState
     {
         _stepOutputs?.Dispose();
         _stepOutputs = null;
-        foreach (var value in _reordered)
+        foreach (var value in _copied)
             value.Dispose();
-        _reordered.Clear();
+        _copied.Clear();
     }
 
     public void Dispose()

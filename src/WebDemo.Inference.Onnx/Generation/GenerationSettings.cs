@@ -28,6 +28,13 @@ internal sealed record GenerationSettings
     /// </summary>
     public bool UseCache { get; init; } = true;
 
+    /// <summary>
+    /// Greedy decoding guesses up to this many tokens ahead by prompt lookup and checks them in one
+    /// run (<see cref="PromptLookup"/>): the same tokens, fewer runs where the text repeats. 0 is off;
+    /// sampling and beam search never guess.
+    /// </summary>
+    public int PromptLookupTokens { get; init; }
+
     /// <summary>OpenAI's presence_penalty: subtracted once from the score of every token already generated (0 is off).</summary>
     public double PresencePenalty { get; init; }
 
@@ -39,8 +46,12 @@ internal sealed record GenerationSettings
 /// <param name="StartId">The first decoder token of an encoder-decoder (T5's decoder_start_token_id, pad).</param>
 /// <param name="EosIds">Any of these ends a sequence.</param>
 /// <param name="Prompt">A decoder-only model's prompt ids; null for an encoder-decoder, whose decoder starts from <paramref name="StartId"/>.</param>
-internal sealed record GenerationTokens(int StartId, IReadOnlySet<int> EosIds, IReadOnlyList<int>? Prompt = null)
+/// <param name="EncoderInput">An encoder-decoder's input ids, where <see cref="PromptLookup"/> looks for what comes next.</param>
+internal sealed record GenerationTokens(int StartId, IReadOnlySet<int> EosIds, IReadOnlyList<int>? Prompt = null, IReadOnlyList<int>? EncoderInput = null)
 {
+    /// <summary>What prompt lookup searches besides the sequence itself (which holds a decoder-only model's prompt).</summary>
+    public IReadOnlyList<int> Source => EncoderInput ?? [];
+
     /// <summary>
     /// What the logits processors see before the first new token, as transformers' generate() does:
     /// the whole prompt for a decoder-only model (a repetition penalty counts the prompt's tokens too),

@@ -18,4 +18,16 @@ internal interface IDecoderState : IDisposable
 
     /// <summary>Beam search: row i continues from what row <c>sources[i]</c> held (the cache rows are copied accordingly).</summary>
     void Reorder(ReadOnlySpan<int> sources);
+
+    /// <summary>
+    /// Speculative decoding (<see cref="PromptLookup"/>), one row: feeds the next token and guesses
+    /// of the tokens after it in one run, and returns the logits after each of them, one block of
+    /// <see cref="VocabSize"/> per fed token. Null when this state cannot now (several rows, no
+    /// cache, steps shared with other requests, or a graph that cannot take several new tokens
+    /// after a cache): the caller then feeds the token alone with <see cref="Next"/>.
+    /// </summary>
+    float[]? TryNextSeveral(ReadOnlySpan<int> tokens) => null;
+
+    /// <summary>After <see cref="TryNextSeveral"/>: the cache keeps only the first <paramref name="count"/> tokens it fed (the guesses after them were wrong).</summary>
+    void KeepFed(int count) => throw new NotSupportedException("This state does not feed several tokens at once.");
 }

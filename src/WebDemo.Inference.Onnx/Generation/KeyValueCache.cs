@@ -57,6 +57,31 @@ internal static class KeyValueCache
             FloatOutputs.Copy(logits, (row * positions + positions - 1) * vocabSize, target.AsSpan(row * vocabSize, vocabSize));
     }
 
+    /// <summary>
+    /// A host copy of a cache tensor ([rows, heads, positions, head size]) wherever
+    /// <paramref name="location"/> keeps it, with only its first <paramref name="positions"/> positions:
+    /// the cache before tokens that are to be forgotten (wrong guesses of <see cref="PromptLookup"/>).
+    /// </summary>
+    public static OrtValue FirstPositions(CacheLocation location, OrtValue value, int positions)
+    {
+        var onHost = location.ToHost(value, out var copied);
+        try
+        {
+            var info = onHost.GetTensorTypeAndShape();
+            var shape = info.Shape.ToArray();
+            shape[2] = positions;
+            var copy = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, info.ElementDataType, shape);
+            for (var row = 0; row < shape[0]; row++)
+                CopyPositions(onHost, row, 0, copy, row, 0, positions);
+            return copy;
+        }
+        finally
+        {
+            if (copied)
+                onHost.Dispose();
+        }
+    }
+
     /// <summary>A tensor ([1, …], host memory, any element type) repeated <paramref name="rows"/> times along its first dimension.</summary>
     public static OrtValue Tile(OrtValue value, int rows)
     {

@@ -1,7 +1,8 @@
 namespace WebDemo.Inference.Onnx.Generation;
 
 /// <summary>What the generator says as it goes: a new token (greedy and sampling), or how far a beam search is.</summary>
-internal readonly record struct GenerationStep(int? Token, int Step, IReadOnlyList<int>? Final = null);
+/// <param name="Guessed">The token was a guess of <see cref="PromptLookup"/> that the model confirmed (it took no model run of its own).</param>
+internal readonly record struct GenerationStep(int? Token, int Step, IReadOnlyList<int>? Final = null, bool Guessed = false);
 
 /// <summary>
 /// The generation loop every autoregressive model shares: start, pick a token per step (greedy,
@@ -23,25 +24,46 @@ internal static class TokenGenerator
         var warpers = LogitsProcessorList.Warpers(settings);
         var random = settings.DoSample ? (settings.Seed is { } seed ? new Random(seed) : new Random()) : null;
         var sequence = new List<int>(tokens.Prefix);
+        // Guessing ahead keeps exactly the tokens greedy picks; sampling would draw differently.
+        var lookup = random is null && settings.PromptLookupTokens > 0 ? new PromptLookup(tokens.Source, settings.PromptLookupTokens) : null;
 
         cancellationToken.ThrowIfCancellationRequested();
+        // logits holds a block per token fed in the last run: one, or the next token and the guesses
+        // checked with it. block is the one that predicts the token to choose now.
         var logits = model.Start(rows: 1);
+        var block = 0;
+        int[] guesses = [];
         for (var step = 0; step < settings.MaxNewTokens; step++)
         {
-            var scores = logits.AsSpan(0, model.VocabSize);
+            var scores = logits.AsSpan(block * model.VocabSize, model.VocabSize);
             foreach (var processor in processors)
                 processor.Process(sequence, scores);
             foreach (var warper in warpers)
                 warper.Process(sequence, scores);
             var token = random is null ? ArgMax(scores) : Sample(scores, random);
+            var guessedRight = block < guesses.Length && token == guesses[block];
             sequence.Add(token);
             if (tokens.EosIds.Contains(token))
                 yield break;
-            yield return new GenerationStep(token, step + 1);
+            yield return new GenerationStep(token, step + 1, Guessed: guessedRight);
             if (step + 1 == settings.MaxNewTokens)
                 yield break;
             cancellationToken.ThrowIfCancellationRequested();
-            logits = model.Next([token]);
+            if (guessedRight)
+            {
+                block++; // the model read this token in the last run: the next block predicts the one after it
+                continue;
+            }
+            if (guesses.Length > 0)
+            {
+                // Keep the token fed before the guesses and the guesses that were right; drop the rest.
+                model.KeepFed(block + 1);
+                lookup!.Checked(guesses.Length, block);
+            }
+            // Each guess can save a run; the last run may also choose one token more than it guessed.
+            var next = lookup?.Guess(sequence, limit: settings.MaxNewTokens - step - 2) ?? [];
+            var several = next.Length > 0 ? model.TryNextSeveral([token, .. next]) : null;
+            (logits, block, guesses) = several is null ? (model.Next([token]), 0, []) : (several, 0, next);
         }
     }
 

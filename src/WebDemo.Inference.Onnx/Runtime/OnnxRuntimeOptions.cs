@@ -96,6 +96,15 @@ public sealed class OnnxRuntimeOptions
 
     internal const int DefaultTextToTextMaxBatch = 4;
 
+    /// <summary>
+    /// The most tokens greedy generation (summarization, translation, chat) guesses ahead by prompt
+    /// lookup and checks in one model run: the same tokens as without, fewer runs where the text
+    /// repeats itself. 0 turns it off. Chosen from bench/ (see bench/README.md).
+    /// </summary>
+    public int PromptLookupTokens { get; set; } = DefaultPromptLookupTokens;
+
+    internal const int DefaultPromptLookupTokens = 8;
+
     internal static readonly IReadOnlyDictionary<string, GraphOptimizationLevel> GraphOptimizationLevels =
         new Dictionary<string, GraphOptimizationLevel>(StringComparer.OrdinalIgnoreCase)
         {

@@ -74,6 +74,38 @@ public sealed class EncoderDecoderBatcherTests(EncoderDecoderGenerationTests.Tin
     }
 
     [Fact]
+    public async Task A_lone_request_checks_guesses_in_one_run_and_a_cohort_steps_one_token_a_row()
+    {
+        string[] names = ["translate_fr_accents", "long_truncated", "sentinels", "unicode"];
+        var cases = names.Select(Case).ToList();
+        var batcher = new EncoderDecoderBatcher(_graphs, 0, 512, maxBatch: 4);
+        var guessing = Greedy with { PromptLookupTokens = 8 };
+        List<int> Run(int i, IDecoderState state, int[] guessed)
+        {
+            using (state)
+            {
+                var steps = TokenGenerator.Generate(state, guessing, Tokens with { EncoderInput = cases[i].Input }, default).ToList();
+                guessed[i] = steps.Count(s => s.Guessed);
+                return [.. steps.Select(s => s.Token!.Value)];
+            }
+        }
+
+        var aloneGuessed = new int[names.Length];
+        var alone = names.Select((_, i) => Run(i, batcher.Open(cases[i].Input), aloneGuessed)).ToList();
+        var togetherGuessed = new int[names.Length];
+        var together = await StartTogetherAsync(batcher, [.. cases.Select(c => c.Input)], (i, state) => Run(i, state, togetherGuessed));
+
+        for (var i = 0; i < names.Length; i++)
+        {
+            Assert.Equal(cases[i].Expected, alone[i]);
+            Assert.Equal(cases[i].Expected, together[i]);
+        }
+        Assert.True(aloneGuessed.Sum() > 0, "no guess was confirmed");
+        Assert.Equal(0, togetherGuessed.Sum()); // four rows in lockstep: no guessing
+        Assert.Equal((4, 0), batcher.Counts);
+    }
+
+    [Fact]
     public async Task More_requests_than_a_batch_take_the_next_cohort()
     {
         string[] names = ["summarize_short", "translate_de", "translate_ro", "empty", "prefix_only"];

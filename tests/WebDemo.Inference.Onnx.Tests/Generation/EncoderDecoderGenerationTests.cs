@@ -98,6 +98,39 @@ public sealed class EncoderDecoderGenerationTests(EncoderDecoderGenerationTests.
         Assert.Equal(expected, generated);
     }
 
+    /// <summary>
+    /// Prompt lookup: guesses checked several tokens a run on the merged decoder, wrong ones dropped
+    /// from the cache (also as a cache on a device is); the split layout's decoder_with_past declares
+    /// one new token and is fed one at a time. The ids stay transformers.js's.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Guessing_ahead_keeps_transformers_js_ids(string input, string setting)
+    {
+        var (ids, parameters, expected) = Case(input, setting);
+        var settings = Settings(parameters) with { PromptLookupTokens = 8 };
+
+        Assert.Equal(expected, Generate(ids, settings, new EncoderDecoderGraphs(_encoder, _merged, null)));
+        Assert.Equal(expected, Generate(ids, settings, new EncoderDecoderGraphs(_encoder, _firstStep, _withPast)));
+        Assert.Equal(expected, Generate(ids, settings, new EncoderDecoderGraphs(_encoder, _merged, null, CacheLocation.HostAsIfDevice)));
+    }
+
+    [Fact]
+    public void The_merged_decoder_checks_guesses_in_one_run_and_the_split_one_cannot()
+    {
+        var merged = new EncoderDecoderGraphs(_encoder, _merged, null);
+        var guessed = Cases().Sum(c =>
+        {
+            var (ids, parameters, _) = Case((string)c[0], (string)c[1]);
+            using var state = new EncoderDecoderState(merged, ids, Tokens.StartId, vocabSize: 512);
+            return TokenGenerator.Generate(state, Settings(parameters) with { PromptLookupTokens = 8 }, Tokens with { EncoderInput = ids }, default).Count(s => s.Guessed);
+        });
+
+        Assert.True(merged.TakesSeveralTokens(Tokens.StartId, 512));
+        Assert.False(new EncoderDecoderGraphs(_encoder, _firstStep, _withPast).TakesSeveralTokens(Tokens.StartId, 512));
+        Assert.True(guessed > 20, $"{guessed} tokens were confirmed guesses");
+    }
+
     public static TheoryData<string, bool> BeamCases() => new()
     {
         { "summarize_short", true }, { "summarize_short", false },
@@ -156,7 +189,7 @@ public sealed class EncoderDecoderGenerationTests(EncoderDecoderGenerationTests.
     private static List<int> Generate(int[] ids, GenerationSettings settings, EncoderDecoderGraphs graphs)
     {
         using var state = new EncoderDecoderState(graphs, ids, Tokens.StartId, vocabSize: 512, settings.UseCache);
-        var steps = TokenGenerator.Generate(state, settings, Tokens, default).ToList();
+        var steps = TokenGenerator.Generate(state, settings, Tokens with { EncoderInput = ids }, default).ToList();
         return steps[^1].Final?.ToList() ?? steps.Select(s => s.Token!.Value).ToList();
     }
 

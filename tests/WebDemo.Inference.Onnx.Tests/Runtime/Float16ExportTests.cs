@@ -40,22 +40,24 @@ public sealed class Float16ExportTests
         }
     }
 
-    public static TheoryData<bool> OnDevice() => [false, true];
+    /// <summary>Host or device-like cache, each without and with prompt lookup (guesses checked several tokens a run, wrong ones cut from the cache).</summary>
+    public static TheoryData<bool, int> OnDevice() => new() { { false, 0 }, { true, 0 }, { false, 8 }, { true, 8 } };
 
     [Theory]
     [MemberData(nameof(OnDevice))]
-    public void An_fp16_t5_generates_transformers_js_ids(bool asOnDevice)
+    public void An_fp16_t5_generates_transformers_js_ids(bool asOnDevice, int promptLookup)
     {
         var onnx = Path.Combine(TestPaths.TinyT5ModelDir, "onnx");
         using var encoder = new InferenceSession(Path.Combine(onnx, "encoder_model_fp16.onnx"));
         using var decoder = new InferenceSession(Path.Combine(onnx, "decoder_model_merged_fp16.onnx"));
         var graphs = new EncoderDecoderGraphs(encoder, decoder, null, asOnDevice ? CacheLocation.HostAsIfDevice : null);
-        var settings = new GenerationSettings { MaxNewTokens = 20 };
+        var settings = new GenerationSettings { MaxNewTokens = 20, PromptLookupTokens = promptLookup };
 
         foreach (var item in Cases("text_to_text"))
         {
-            using var state = new EncoderDecoderState(graphs, Ints(item.GetProperty("input_ids")), startId: 0, vocabSize: 512);
-            var generated = TokenGenerator.Generate(state, settings, new GenerationTokens(0, new HashSet<int> { 1 }), default)
+            var input = Ints(item.GetProperty("input_ids"));
+            using var state = new EncoderDecoderState(graphs, input, startId: 0, vocabSize: 512);
+            var generated = TokenGenerator.Generate(state, settings, new GenerationTokens(0, new HashSet<int> { 1 }, EncoderInput: input), default)
                 .Select(s => s.Token!.Value).ToList();
 
             var expected = Ints(item.GetProperty("ids")).Skip(1).ToList(); // the start token
@@ -64,24 +66,27 @@ public sealed class Float16ExportTests
             Assert.Equal(expected, generated);
         }
         Assert.Equal(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16, graphs.CacheType);
+        Assert.True(graphs.TakesSeveralTokens(0, 512)); // within fp16's tolerance
     }
 
     [Theory]
     [MemberData(nameof(OnDevice))]
-    public void An_fp16_causal_model_generates_transformers_js_ids(bool asOnDevice)
+    public void An_fp16_causal_model_generates_transformers_js_ids(bool asOnDevice, int promptLookup)
     {
         using var session = new InferenceSession(Path.Combine(TestPaths.TinyLlamaModelDir, "onnx", "model_fp16.onnx"));
         var graph = new DecoderOnlyGraph(session, asOnDevice ? CacheLocation.HostAsIfDevice : null);
-        var settings = new GenerationSettings { MaxNewTokens = 20 };
+        var settings = new GenerationSettings { MaxNewTokens = 20, PromptLookupTokens = promptLookup };
 
         foreach (var item in Cases("causal"))
         {
-            using var state = new DecoderOnlyState(graph, Ints(item.GetProperty("input_ids")), vocabSize: 768);
-            var generated = TokenGenerator.Generate(state, settings, new GenerationTokens(0, new HashSet<int> { 2 }), default)
+            var prompt = Ints(item.GetProperty("input_ids"));
+            using var state = new DecoderOnlyState(graph, prompt, vocabSize: 768);
+            var generated = TokenGenerator.Generate(state, settings, new GenerationTokens(0, new HashSet<int> { 2 }, prompt), default)
                 .Select(s => s.Token!.Value).ToList();
 
             Assert.Equal(Ints(item.GetProperty("new_ids")), generated);
         }
         Assert.Equal(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16, graph.CacheType);
+        Assert.True(graph.TakesSeveralTokens(768));
     }
 }

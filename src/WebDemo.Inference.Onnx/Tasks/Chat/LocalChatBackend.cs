@@ -17,7 +17,7 @@ internal sealed class LocalChatModelKind(OnnxSessionFactory sessions, IOptions<O
 
     public IReadOnlyList<ModelFile> FilesFor(LocalModelEntry entry) => LocalChatModel.FilesFor(entry);
 
-    public ILocalModel Load(ModelSnapshot snapshot, LocalModelEntry entry) => LocalChatModel.Load(snapshot, entry, sessions, options.Value.ChatMaxBatch);
+    public ILocalModel Load(ModelSnapshot snapshot, LocalModelEntry entry) => LocalChatModel.Load(snapshot, entry, sessions, options.Value.ChatMaxBatch, options.Value.PromptLookupTokens);
 }
 
 /// <summary>

@@ -36,8 +36,12 @@ internal sealed class LocalChatModel : ILocalModel
     private readonly IReadOnlySet<int> _eosIds;
     private readonly DecodeBatcher? _batcher;
 
-    private LocalChatModel(ModelSnapshot snapshot, DecoderOnlyGraph graph, CausalLmTokenizer tokenizer, ChatTemplate template, CausalLmConfig config, int maxBatch)
+    private readonly int _promptLookupTokens;
+
+    private LocalChatModel(ModelSnapshot snapshot, DecoderOnlyGraph graph, CausalLmTokenizer tokenizer, ChatTemplate template, CausalLmConfig config,
+        int maxBatch, int promptLookupTokens)
     {
+        _promptLookupTokens = promptLookupTokens;
         Snapshot = snapshot;
         _graph = graph;
         _tokenizer = tokenizer;
@@ -75,7 +79,9 @@ internal sealed class LocalChatModel : ILocalModel
     ];
 
     /// <param name="maxBatch">The most concurrent requests whose decode steps run as one (<see cref="OnnxRuntimeOptions.ChatMaxBatch"/>); 1: none.</param>
-    public static LocalChatModel Load(ModelSnapshot snapshot, LocalModelEntry entry, OnnxSessionFactory sessions, int maxBatch = OnnxRuntimeOptions.DefaultChatMaxBatch)
+    /// <param name="promptLookupTokens">The most tokens greedy answers guess ahead (<see cref="OnnxRuntimeOptions.PromptLookupTokens"/>); 0: none.</param>
+    public static LocalChatModel Load(ModelSnapshot snapshot, LocalModelEntry entry, OnnxSessionFactory sessions,
+        int maxBatch = OnnxRuntimeOptions.DefaultChatMaxBatch, int promptLookupTokens = OnnxRuntimeOptions.DefaultPromptLookupTokens)
     {
         var config = CausalLmConfig.Load(snapshot);
         var tokenizer = CausalLmTokenizer.Load(snapshot);
@@ -91,7 +97,7 @@ internal sealed class LocalChatModel : ILocalModel
         }
         var session = sessions.Create(snapshot, entry.OnnxFile());
         var graph = new DecoderOnlyGraph(session, sessions.CacheLocationFor(session));
-        return new LocalChatModel(snapshot, graph, tokenizer, template, config, maxBatch);
+        return new LocalChatModel(snapshot, graph, tokenizer, template, config, maxBatch, promptLookupTokens);
     }
 
     /// <summary>
@@ -251,6 +257,7 @@ internal sealed class LocalChatModel : ILocalModel
             PresencePenalty = options?.PresencePenalty ?? 0,
             FrequencyPenalty = options?.FrequencyPenalty ?? 0,
             Seed = options?.Seed is { } seed ? unchecked((int)seed) : null,
+            PromptLookupTokens = _promptLookupTokens,
         };
     }
 
@@ -264,17 +271,19 @@ internal sealed class LocalChatModel : ILocalModel
         using var state = NewState(promptIds, settings);
         var ids = new List<int>();
         var firstToken = TimeSpan.Zero;
+        var guessed = 0;
         foreach (var step in TokenGenerator.Generate(state, settings, new GenerationTokens(0, _eosIds, promptIds), cancellationToken))
         {
             if (ids.Count == 0)
                 firstToken = Stopwatch.GetElapsedTime(started);
             ids.Add(step.Token!.Value);
+            guessed += step.Guessed ? 1 : 0;
         }
-        return new ChatGenerationRun(ids, ids.Count < settings.MaxNewTokens, firstToken, Stopwatch.GetElapsedTime(started));
+        return new ChatGenerationRun(ids, ids.Count < settings.MaxNewTokens, firstToken, Stopwatch.GetElapsedTime(started), guessed);
     }
 
     public void Dispose() => _graph.Session.Dispose();
 }
 
 /// <summary>What <see cref="LocalChatModel.GenerateIds"/> did: the new ids, whether an end token ended them, the time to the first and to the end.</summary>
-internal sealed record ChatGenerationRun(IReadOnlyList<int> Ids, bool EndedAtEos, TimeSpan FirstToken, TimeSpan Total);
+internal sealed record ChatGenerationRun(IReadOnlyList<int> Ids, bool EndedAtEos, TimeSpan FirstToken, TimeSpan Total, int GuessedTokens);

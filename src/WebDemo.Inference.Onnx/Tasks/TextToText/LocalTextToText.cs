@@ -21,7 +21,7 @@ internal sealed class TextToTextModelKind<TRequest>(OnnxSessionFactory sessions,
     public IReadOnlyList<ModelFile> FilesFor(LocalModelEntry entry) => TextToTextModel.FilesFor(entry, entry.SplitDecoder);
 
     public ILocalModel Load(ModelSnapshot snapshot, LocalModelEntry entry) =>
-        TextToTextModel.Load(snapshot, entry, entry.SplitDecoder, sessions, options.Value.TextToTextMaxBatch);
+        TextToTextModel.Load(snapshot, entry, entry.SplitDecoder, sessions, options.Value.TextToTextMaxBatch, options.Value.PromptLookupTokens);
 }
 
 /// <summary>What the summarization and translation backends share: load the model with progress, then generate.</summary>

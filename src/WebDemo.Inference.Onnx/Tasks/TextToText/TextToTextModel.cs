@@ -22,8 +22,12 @@ internal sealed class TextToTextModel : ILocalModel
     private readonly SentencePieceTextEncoder _tokenizer;
     private readonly EncoderDecoderBatcher? _batcher;
 
-    private TextToTextModel(ModelSnapshot snapshot, EncoderDecoderGraphs graphs, SentencePieceTextEncoder tokenizer, TextToTextConfig config, int maxBatch)
+    private readonly int _promptLookupTokens;
+
+    private TextToTextModel(ModelSnapshot snapshot, EncoderDecoderGraphs graphs, SentencePieceTextEncoder tokenizer, TextToTextConfig config,
+        int maxBatch, int promptLookupTokens)
     {
+        _promptLookupTokens = promptLookupTokens;
         Snapshot = snapshot;
         _graphs = graphs;
         _tokenizer = tokenizer;
@@ -65,8 +69,9 @@ internal sealed class TextToTextModel : ILocalModel
     ];
 
     /// <param name="maxBatch">The most concurrent requests that run as one batch (<see cref="OnnxRuntimeOptions.TextToTextMaxBatch"/>); 1: none.</param>
+    /// <param name="promptLookupTokens">The most tokens greedy generation guesses ahead (<see cref="OnnxRuntimeOptions.PromptLookupTokens"/>); 0: none.</param>
     public static TextToTextModel Load(ModelSnapshot snapshot, LocalModelEntry entry, bool splitDecoder, OnnxSessionFactory sessions,
-        int maxBatch = OnnxRuntimeOptions.DefaultTextToTextMaxBatch)
+        int maxBatch = OnnxRuntimeOptions.DefaultTextToTextMaxBatch, int promptLookupTokens = OnnxRuntimeOptions.DefaultPromptLookupTokens)
     {
         var config = TextToTextConfig.Load(snapshot);
         var tokenizer = SentencePieceTextEncoder.Load(snapshot);
@@ -77,7 +82,7 @@ internal sealed class TextToTextModel : ILocalModel
         InferenceSession[] all = [encoder, decoder, .. decoderWithPast is null ? Array.Empty<InferenceSession>() : [decoderWithPast]];
         var cache = all.All(s => sessions.CacheLocationFor(s).OnDevice) ? sessions.CacheLocationFor(decoder) : null;
         var graphs = new EncoderDecoderGraphs(encoder, decoder, decoderWithPast, cache);
-        return new TextToTextModel(snapshot, graphs, tokenizer, config, maxBatch);
+        return new TextToTextModel(snapshot, graphs, tokenizer, config, maxBatch, promptLookupTokens);
     }
 
     /// <summary>
@@ -90,7 +95,7 @@ internal sealed class TextToTextModel : ILocalModel
         TaskPreset? preset, string input, GenerationParameters requested, int maxNewTokens, CancellationToken cancellationToken)
     {
         var encoded = _tokenizer.Encode((preset?.Prefix ?? "") + input);
-        var settings = Settings(requested.Over(preset?.Defaults).Over(Config.Defaults), maxNewTokens);
+        var settings = Settings(requested.Over(preset?.Defaults).Over(Config.Defaults), maxNewTokens) with { PromptLookupTokens = _promptLookupTokens };
         // The model runs on a pool thread, step by step; the stream hands each piece on as it comes.
         return BackgroundGeneration.StreamAsync<InferenceUpdate<GeneratedText>>(
             Snapshot.RepoId, (writer, ct) => Produce(encoded, settings, writer, ct), cancellationToken);
@@ -98,7 +103,7 @@ internal sealed class TextToTextModel : ILocalModel
 
     private void Produce(EncodedText encoded, GenerationSettings settings, ChannelWriter<InferenceUpdate<GeneratedText>> writer, CancellationToken cancellationToken)
     {
-        var tokens = new GenerationTokens(Config.DecoderStartId, Config.EosIds);
+        var tokens = new GenerationTokens(Config.DecoderStartId, Config.EosIds, EncoderInput: encoded.Ids);
         var decoder = _tokenizer.CreateIncrementalDecoder();
         using var state = Open(encoded.Ids, settings);
         var first = true;
@@ -150,12 +155,14 @@ internal sealed class TextToTextModel : ILocalModel
         var encoded = _tokenizer.Encode(input);
         using var state = Open(encoded.Ids, settings);
         var ids = new List<int>();
-        foreach (var step in TokenGenerator.Generate(state, settings, new GenerationTokens(Config.DecoderStartId, Config.EosIds), cancellationToken))
+        var guessed = 0;
+        foreach (var step in TokenGenerator.Generate(state, settings, new GenerationTokens(Config.DecoderStartId, Config.EosIds, EncoderInput: encoded.Ids), cancellationToken))
         {
             if (step.Final is { } final)
                 ids = [.. final];
             else if (step.Token is { } token)
                 ids.Add(token);
+            guessed += step.Guessed ? 1 : 0;
         }
         var encoderTime = state switch
         {
@@ -163,7 +170,7 @@ internal sealed class TextToTextModel : ILocalModel
             EncoderDecoderBatcher.Request batched => batched.EncoderTime,
             _ => TimeSpan.Zero,
         };
-        return new GenerationRun(encoded.Ids.Length, ids, encoderTime, Stopwatch.GetElapsedTime(started));
+        return new GenerationRun(encoded.Ids.Length, ids, encoderTime, Stopwatch.GetElapsedTime(started), guessed);
     }
 
     /// <summary>The engine's settings from HF parameters: for an encoder-decoder, max_length and min_length count the start token.</summary>
@@ -197,5 +204,5 @@ internal sealed class TextToTextModel : ILocalModel
     }
 }
 
-/// <summary>What <see cref="TextToTextModel.GenerateIds"/> did: input length, the new ids, the encoder's time and the whole run's.</summary>
-internal sealed record GenerationRun(int InputTokens, IReadOnlyList<int> Ids, TimeSpan EncoderTime, TimeSpan Total);
+/// <summary>What <see cref="TextToTextModel.GenerateIds"/> did: input length, the new ids, the encoder's time and the whole run's, and how many ids were guesses the model confirmed (<see cref="PromptLookup"/>).</summary>
+internal sealed record GenerationRun(int InputTokens, IReadOnlyList<int> Ids, TimeSpan EncoderTime, TimeSpan Total, int GuessedTokens);

@@ -66,6 +66,32 @@ public sealed class LocalChatModelTests(LocalChatModelTests.TinyLlama fixture) :
         Assert.Equal(expected.EndedAtEos, run.EndedAtEos);
     }
 
+    /// <summary>Prompt lookup (guesses from the prompt and the answer so far, checked several tokens a run): the same ids.</summary>
+    [Theory]
+    [MemberData(nameof(TinyLlamaReference.GenerationNames), MemberType = typeof(TinyLlamaReference))]
+    public void Guessing_ahead_keeps_transformers_js_ids(string name)
+    {
+        var expected = TinyLlamaReference.Generations.Single(g => g.Name == name);
+
+        var run = Model.GenerateIds(expected.InputIds, Greedy() with { PromptLookupTokens = 8 });
+
+        Assert.Equal(expected.NewIds, run.Ids.Concat(run.EndedAtEos ? [2] : Array.Empty<int>()).ToArray());
+    }
+
+    [Fact]
+    public async Task Guesses_are_checked_for_a_lone_chat_and_concurrent_chats_still_batch_with_the_same_ids()
+    {
+        var prompts = TinyLlamaReference.Generations.Select(g => g.InputIds).ToList();
+        var settings = Greedy() with { PromptLookupTokens = 8 };
+        var alone = prompts.Select(p => Model.GenerateIds(p, settings)).ToList();
+
+        var together = await Task.WhenAll(prompts.Take(4).Select(p => Task.Run(() => Model.GenerateIds(p, settings).Ids)));
+
+        Assert.True(alone.Sum(r => r.GuessedTokens) > 0, "no guess was confirmed");
+        Assert.Equal(alone.Take(4).Select(r => r.Ids), together);
+        Assert.Equal(0, Model.HeldBatchStates);
+    }
+
     [Theory]
     [MemberData(nameof(TinyLlamaReference.GenerationNames), MemberType = typeof(TinyLlamaReference))]
     public void Without_the_cache_the_ids_are_the_same(string name)
