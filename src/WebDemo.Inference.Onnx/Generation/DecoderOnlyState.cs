@@ -112,7 +112,7 @@ internal sealed class DecoderOnlyState : IDecoderState
     private int _fedLast; // tokens the last step fed per row (KeepFed)
 
     private IDisposableReadOnlyCollection<OrtValue>? _stepOutputs;
-    private readonly List<OrtValue> _owned = []; // empty pasts and reordered copies
+    private readonly List<OrtValue> _owned = []; // empty pasts, and copies made by Reorder, Gather and KeepFed
     private readonly Dictionary<string, OrtValue> _past = new(StringComparer.Ordinal);
 
     public DecoderOnlyState(DecoderOnlyGraph graph, IReadOnlyList<int> prompt, int vocabSize, bool useCache = true)

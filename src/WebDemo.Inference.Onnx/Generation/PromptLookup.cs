@@ -13,7 +13,9 @@ namespace WebDemo.Inference.Onnx.Generation;
 /// On a CPU one new token reads every weight of the model, and a few more tokens in the same run
 /// cost little more; a wrong guess costs only that little. How many tokens are guessed adapts as
 /// transformers does for its assistant model: two more after a run in which every guess was right,
-/// one fewer after one that was not.
+/// one fewer after one that was not. Text that does not repeat (an open-ended answer) would still
+/// find single tokens it used before and pay for a wrong guess almost every step: after a run with
+/// no right guess the next 1, 2, 4 … 16 steps guess nothing, until a guess is right again.
 /// </para>
 /// </summary>
 internal sealed class PromptLookup
@@ -21,9 +23,14 @@ internal sealed class PromptLookup
     /// <summary>The longest run of last tokens looked up; shorter ones are tried when it is not found.</summary>
     private const int LongestMatch = 3;
 
+    /// <summary>The most steps that guess nothing after guesses that were all wrong.</summary>
+    private const int LongestPause = 16;
+
     private readonly IReadOnlyList<int> _source;
     private readonly int _most;
     private int _guesses;
+    private int _pause; // steps without guessing after the last run whose guesses were all wrong; doubles while they stay wrong
+    private int _pausedFor; // steps of the current pause still to go
 
     /// <param name="source">Text to look in besides the sequence itself (an encoder's input ids); empty for a decoder-only model, whose sequence holds its prompt.</param>
     /// <param name="mostGuesses">The most tokens guessed at once.</param>
@@ -46,6 +53,11 @@ internal sealed class PromptLookup
     /// </summary>
     public int[] Guess(IReadOnlyList<int> sequence, int limit)
     {
+        if (_pausedFor > 0)
+        {
+            _pausedFor--;
+            return [];
+        }
         var wanted = Math.Min(_guesses, limit);
         var length = _source.Count + sequence.Count;
         if (wanted <= 0 || sequence.Count == 0)
@@ -76,5 +88,7 @@ internal sealed class PromptLookup
     {
         Counts = (Counts.Guessed + guessed, Counts.Right + right);
         _guesses = right == guessed ? Math.Min(_most, _guesses + 2) : Math.Max(1, _guesses - 1);
+        _pause = right > 0 ? 0 : Math.Clamp(_pause * 2, 1, LongestPause);
+        _pausedFor = _pause;
     }
 }

@@ -50,10 +50,36 @@ public class PromptLookupTests
         Assert.Equal(6, lookup.Guess(loop, 100).Length);
         lookup.Checked(6, 6);
         Assert.Equal(7, lookup.Guess(loop, 100).Length);
-        for (var i = 0; i < 10; i++)
-            lookup.Checked(7, 0);
-        Assert.Single(lookup.Guess(loop, 100));
-        Assert.Equal((4 + 6 + 70, 4 + 6), lookup.Counts);
+        lookup.Checked(7, 3);
+        Assert.Equal(6, lookup.Guess(loop, 100).Length); // some right: no pause
+        Assert.Equal((4 + 6 + 7, 4 + 6 + 3), lookup.Counts);
+    }
+
+    [Fact]
+    public void After_guesses_that_were_all_wrong_it_pauses_for_longer_each_time_until_one_is_right()
+    {
+        var lookup = new PromptLookup(source: [], mostGuesses: 8);
+        int[] loop = [5, 5];
+        int Pause()
+        {
+            var steps = 0;
+            while (lookup.Guess(loop, 100).Length == 0)
+                steps++;
+            return steps;
+        }
+
+        lookup.Guess(loop, 100);
+        var pauses = new List<int>();
+        for (var i = 0; i < 7; i++)
+        {
+            lookup.Checked(1, 0);
+            pauses.Add(Pause());
+        }
+        lookup.Checked(1, 1);
+
+        Assert.Equal([1, 2, 4, 8, 16, 16, 16], pauses);
+        Assert.Equal(0, Pause()); // a right guess ends the pauses
+        Assert.Equal(3, lookup.Guess(loop, 100).Length); // wrong guesses shrank the guess to one token, the right one grew it by two
     }
 
     /// <summary>A model whose next token depends on the last token fed (a table), and that can check several tokens in one run.</summary>
