@@ -39,7 +39,9 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options, IInf
             var colon = chat.Models.Contains(named) ? -1 : named.LastIndexOf(':'); // a served id with a colon (Ollama's "llama3.2:1b") is taken whole
             var suffix = colon < 0 ? null : named[(colon + 1)..];
             model = suffix is null ? named : named[..colon];
-            provider = suffix is null or "fastest" or "cheapest" ? ProviderNames.Auto : suffix;
+            // A plain id names no provider: a model that runs here answers here, any other goes to the
+            // router (auto), as on the pages. "auto" here would send a local model to the cloud first.
+            provider = suffix is null ? null : suffix is "fastest" or "cheapest" ? ProviderNames.Auto : suffix;
             policy = suffix is "fastest" or "cheapest" ? ":" + suffix : null; // the caller's policy wins over the configured one
         }
         RefuseUnsupported(wire);
