@@ -340,7 +340,7 @@ internal sealed class DecoderOnlyState : IDecoderState
             if (everyPosition is null)
                 KeyValueCache.CopyLastLogits(outputs[0], _rows, VocabSize, _logits);
             else
-                FloatOutputs.Copy(outputs[0], 0, everyPosition);
+                KeyValueCache.CopyAllLogits(outputs[0], everyPosition);
         }
         catch
         {

@@ -383,7 +383,7 @@ internal sealed class EncoderDecoderState : IDecoderState
             if (everyPosition is null)
                 KeyValueCache.CopyLastLogits(outputs[0], _rows, VocabSize, _logits);
             else
-                FloatOutputs.Copy(outputs[0], 0, everyPosition);
+                KeyValueCache.CopyAllLogits(outputs[0], everyPosition);
             return outputs;
         }
         catch

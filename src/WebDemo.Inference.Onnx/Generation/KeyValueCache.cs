@@ -82,6 +82,18 @@ internal static class KeyValueCache
         }
     }
 
+    /// <summary>
+    /// Copies every position's logits of a one-row output ([1, positions, vocab], host memory) into
+    /// <paramref name="target"/>, which has a block per token fed. A graph that gives the last
+    /// position's logits only (some exports keep just those) cannot check several tokens at once.
+    /// </summary>
+    public static void CopyAllLogits(OrtValue logits, float[] target)
+    {
+        if (logits.GetTensorTypeAndShape().ElementCount != target.Length)
+            throw new NotSupportedException("The graph's logits are not one block per token fed (it keeps the last position's only).");
+        FloatOutputs.Copy(logits, 0, target);
+    }
+
     /// <summary>A tensor ([1, …], host memory, any element type) repeated <paramref name="rows"/> times along its first dimension.</summary>
     public static OrtValue Tile(OrtValue value, int rows)
     {
