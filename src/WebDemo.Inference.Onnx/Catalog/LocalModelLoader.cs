@@ -12,9 +12,11 @@ namespace WebDemo.Inference.Onnx.Catalog;
 /// <param name="Files">The files on disk with their sizes; empty before the first download.</param>
 /// <param name="Provider">The execution provider its sessions run on ("CUDA", "CPU"); null until it is loaded.</param>
 /// <param name="Cache">On CUDA: where its generation caches stay between steps, in words; null otherwise.</param>
+/// <param name="Decoding">How a loaded generation model decodes (<see cref="ILocalModel.Decoding"/>); null otherwise.</param>
 internal sealed record LocalModelInfo(
     string Id, string Task, string Dtype, bool Loaded, bool Loading,
-    IReadOnlyList<(string Path, long Bytes)> Files, string? Directory, string? LastError, string? Provider = null, string? Cache = null);
+    IReadOnlyList<(string Path, long Bytes)> Files, string? Directory, string? LastError, string? Provider = null, string? Cache = null,
+    string? Decoding = null);
 
 /// <summary>
 /// Downloads (on first use) and loads each configured local model once; concurrent requests
@@ -113,8 +115,9 @@ internal sealed class LocalModelLoader(
         var model = kind.Load(snapshot, loadAs);
         _loadedAs[entry.Id] = loadAs;
         _errors.TryRemove(entry.Id, out _);
-        logger.LogInformation("Loaded local model {Model} ({Task}, {Dtype}, revision {Revision}) on {Device}.",
-            entry.Id, entry.Task, loadAs.Dtype, snapshot.Revision ?? "local folder", sessions.ProviderOf(snapshot.RepoId) ?? sessions.Status.Active);
+        logger.LogInformation("Loaded local model {Model} ({Task}, {Dtype}, revision {Revision}) on {Device}.{Decoding}",
+            entry.Id, entry.Task, loadAs.Dtype, snapshot.Revision ?? "local folder", sessions.ProviderOf(snapshot.RepoId) ?? sessions.Status.Active,
+            model.Decoding is { } decoding ? " " + decoding : "");
         return model;
     }
 
@@ -161,10 +164,10 @@ internal sealed class LocalModelLoader(
             .Select(f => (f.Key, new FileInfo(f.Value) is { Exists: true } info ? ResolvedLength(info) : 0L))
             .ToList() ?? [];
         var loading = _models.TryGetValue(entry.Id, out var lazy) && lazy.IsValueCreated && !lazy.Value.IsCompleted;
-        var loaded = IsLoaded(entry.Id);
+        var loaded = TryGetLoaded<ILocalModel>(entry.Id, out var model);
         return new LocalModelInfo(entry.Id, entry.Task, entry.Dtype, loaded, loading, files,
             cached?.Directory, _errors.GetValueOrDefault(entry.Id), loaded ? sessions.ProviderOf(entry.Id) : null,
-            loaded ? sessions.CacheOf(entry.Id) : null);
+            loaded ? sessions.CacheOf(entry.Id) : null, model?.Decoding);
     }).ToList();
 
     // Snapshot files are links to blobs: report the blob's size, not the link's.

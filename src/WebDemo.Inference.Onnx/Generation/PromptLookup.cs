@@ -42,6 +42,15 @@ internal sealed class PromptLookup
         _guesses = Math.Min(4, mostGuesses);
     }
 
+    /// <summary>
+    /// What a loaded model does about guessing, in words (<see cref="Catalog.ILocalModel.Decoding"/>):
+    /// <paramref name="mostGuesses"/> is the setting, <paramref name="graphTakesSeveral"/> the probe's answer.
+    /// </summary>
+    public static string Describe(int mostGuesses, bool graphTakesSeveral) =>
+        mostGuesses == 0 ? "Prompt lookup is off (Onnx:PromptLookupTokens 0)."
+        : graphTakesSeveral ? $"Greedy requests guess up to {mostGuesses} tokens ahead by prompt lookup, checked in one run."
+        : "No prompt lookup: its graph does not take several new tokens after its cache (checked at load), so it decodes one token a run.";
+
     /// <summary>For reports: the tokens guessed so far, and how many of them were right.</summary>
     public (int Guessed, int Right) Counts { get; private set; }
 

@@ -29,10 +29,18 @@ internal sealed class LocalInferenceStatus(LocalModelLoader loader, IOptions<Hub
             HubModelStore.FormatBytes(m.Files.Sum(f => f.Bytes)),
             new StatusCell([], m.Loaded ? new StatusChip(m.Provider is null ? "loaded" : $"loaded on {m.Provider}", StatusTone.Good)
                 : m.Loading ? new StatusChip("loading", StatusTone.Info)
-                : new StatusChip("not loaded"), m.LastError ?? (m.Cache is null ? null : "Key/value cache " + m.Cache + ".")),
+                : new StatusChip("not loaded"), m.LastError, Notes(m)),
         ]).ToList();
         var models = new StatusSection(30, "Local models", "local-models", [],
             new StatusTable(["Model", "Task", "Files", "Size", "State"], rows, "models", "No local models are configured (LocalModels:Models)."), Wide: true);
         return [runtime, models];
+    }
+
+    /// <summary>Where a loaded model's generation cache lives (CUDA) and how it decodes, in words; null when neither applies.</summary>
+    private static string? Notes(LocalModelInfo m)
+    {
+        string?[] notes = [m.Cache is null ? null : "Key/value cache " + m.Cache + ".", m.Decoding];
+        var said = notes.OfType<string>().ToList();
+        return said.Count == 0 ? null : string.Join(" ", said);
     }
 }

@@ -25,8 +25,8 @@ public sealed record StatusLine(string Text, IReadOnlyList<StatusChip>? Chips = 
 
 public sealed record StatusTable(IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<StatusCell>> Rows, string? Id = null, string? Empty = null);
 
-/// <summary>A table cell: lines of text, an optional chip, an optional error.</summary>
-public sealed record StatusCell(IReadOnlyList<string> Lines, StatusChip? Chip = null, string? Error = null)
+/// <summary>A table cell: lines of text, an optional chip, an optional error, an optional note after the chip.</summary>
+public sealed record StatusCell(IReadOnlyList<string> Lines, StatusChip? Chip = null, string? Error = null, string? Note = null)
 {
     public static implicit operator StatusCell(string text) => new([text]);
 }

@@ -42,6 +42,8 @@ internal sealed class LocalChatModel : ILocalModel
         int maxBatch, int promptLookupTokens)
     {
         _promptLookupTokens = promptLookupTokens;
+        // Checked at load, so that the first request does not wait for it and the Status page can say.
+        Decoding = PromptLookup.Describe(promptLookupTokens, promptLookupTokens > 0 && graph.TakesSeveralTokens(config.VocabSize));
         Snapshot = snapshot;
         _graph = graph;
         _tokenizer = tokenizer;
@@ -61,6 +63,8 @@ internal sealed class LocalChatModel : ILocalModel
     public ModelSnapshot Snapshot { get; }
 
     public string Id => Snapshot.RepoId;
+
+    public string Decoding { get; }
 
     public CausalLmConfig Config { get; }
 

@@ -28,6 +28,8 @@ internal sealed class TextToTextModel : ILocalModel
         int maxBatch, int promptLookupTokens)
     {
         _promptLookupTokens = promptLookupTokens;
+        // Checked at load, so that the first request does not wait for it and the Status page can say.
+        Decoding = PromptLookup.Describe(promptLookupTokens, promptLookupTokens > 0 && graphs.TakesSeveralTokens(config.DecoderStartId, config.VocabSize));
         Snapshot = snapshot;
         _graphs = graphs;
         _tokenizer = tokenizer;
@@ -48,6 +50,8 @@ internal sealed class TextToTextModel : ILocalModel
     public ModelSnapshot Snapshot { get; }
 
     public TextToTextConfig Config { get; }
+
+    public string Decoding { get; }
 
     /// <summary>The most input tokens the model reads; longer input is truncated.</summary>
     public int MaxInputTokens => _tokenizer.MaxLength;
