@@ -231,23 +231,12 @@ internal sealed class DecoderOnlyState : IDecoderState
         var forget = _fedLast - count;
         if (forget <= 0)
             return;
-        var trimmed = new List<OrtValue>();
-        try
-        {
-            foreach (var name in _graph.PastNames)
-                trimmed.Add(KeyValueCache.FirstPositions(_graph.Cache, _past[name], _cached - forget));
-        }
-        catch
-        {
-            foreach (var value in trimmed)
-                value.Dispose();
-            throw;
-        }
+        var trimmed = KeyValueCache.WithoutLastPositions(_graph.Cache, _past, _graph.PastNames, forget);
         _sequences[0].RemoveRange(_sequences[0].Count - forget, forget);
         _cached -= forget;
         ReleaseStep();
-        for (var i = 0; i < trimmed.Count; i++)
-            _past[_graph.PastNames[i]] = Own(trimmed[i]);
+        foreach (var (name, value) in trimmed)
+            _past[name] = Own(value);
         _fedLast = count;
     }
 

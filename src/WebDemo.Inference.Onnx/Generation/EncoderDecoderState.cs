@@ -200,21 +200,7 @@ internal sealed class EncoderDecoderState : IDecoderState
         var forget = _fedLast - count;
         if (forget <= 0)
             return;
-        var trimmed = new Dictionary<string, OrtValue>(StringComparer.Ordinal);
-        try
-        {
-            foreach (var name in _graphs.PastNames.Where(EncoderDecoderGraphs.IsSelfAttention))
-            {
-                var positions = (int)_past[name].GetTensorTypeAndShape().Shape[2];
-                trimmed[name] = KeyValueCache.FirstPositions(_graphs.Cache, _past[name], positions - forget);
-            }
-        }
-        catch
-        {
-            foreach (var value in trimmed.Values)
-                value.Dispose();
-            throw;
-        }
+        var trimmed = KeyValueCache.WithoutLastPositions(_graphs.Cache, _past, _graphs.PastNames.Where(EncoderDecoderGraphs.IsSelfAttention), forget);
         ReleaseStepCache();
         foreach (var (name, value) in trimmed)
         {

@@ -58,21 +58,39 @@ internal static class KeyValueCache
     }
 
     /// <summary>
-    /// A host copy of a cache tensor ([rows, heads, positions, head size]) wherever
-    /// <paramref name="location"/> keeps it, with only its first <paramref name="positions"/> positions:
+    /// Host copies of the named cache tensors ([rows, heads, positions, head size]), wherever
+    /// <paramref name="location"/> keeps them, without their last <paramref name="forget"/> positions:
     /// the cache before tokens that are to be forgotten (wrong guesses of <see cref="PromptLookup"/>).
+    /// The caller owns the copies; on failure none is left behind.
     /// </summary>
-    public static OrtValue FirstPositions(CacheLocation location, OrtValue value, int positions)
+    public static Dictionary<string, OrtValue> WithoutLastPositions(CacheLocation location, IReadOnlyDictionary<string, OrtValue> past, IEnumerable<string> names, int forget)
+    {
+        var copies = new Dictionary<string, OrtValue>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var name in names)
+                copies[name] = FirstPositions(location, past[name], forget);
+            return copies;
+        }
+        catch
+        {
+            foreach (var copy in copies.Values)
+                copy.Dispose();
+            throw;
+        }
+    }
+
+    private static OrtValue FirstPositions(CacheLocation location, OrtValue value, int forget)
     {
         var onHost = location.ToHost(value, out var copied);
         try
         {
             var info = onHost.GetTensorTypeAndShape();
             var shape = info.Shape.ToArray();
-            shape[2] = positions;
+            shape[2] -= forget;
             var copy = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, info.ElementDataType, shape);
             for (var row = 0; row < shape[0]; row++)
-                CopyPositions(onHost, row, 0, copy, row, 0, positions);
+                CopyPositions(onHost, row, 0, copy, row, 0, (int)shape[2]);
             return copy;
         }
         finally

@@ -51,9 +51,6 @@ internal sealed class PromptLookup
         : graphTakesSeveral ? $"Greedy requests guess up to {mostGuesses} tokens ahead by prompt lookup, checked in one run."
         : "No prompt lookup: its graph does not take several new tokens after its cache (checked at load), so it decodes one token a run.";
 
-    /// <summary>For reports: the tokens guessed so far, and how many of them were right.</summary>
-    public (int Guessed, int Right) Counts { get; private set; }
-
     /// <summary>
     /// Up to <paramref name="limit"/> tokens that may follow <paramref name="sequence"/>: what followed
     /// the latest earlier occurrence of its last 3 tokens (else 2, else 1). Empty when none occurs.
@@ -95,7 +92,6 @@ internal sealed class PromptLookup
     /// <summary>What the model made of the last guess: <paramref name="right"/> of <paramref name="guessed"/> were kept.</summary>
     public void Checked(int guessed, int right)
     {
-        Counts = (Counts.Guessed + guessed, Counts.Right + right);
         _guesses = right == guessed ? Math.Min(_most, _guesses + 2) : Math.Max(1, _guesses - 1);
         _pause = right > 0 ? 0 : Math.Clamp(_pause * 2, 1, LongestPause);
         _pausedFor = _pause;
