@@ -14,9 +14,11 @@ results=$artifacts/test-results
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_updated=
+# Waits up to 10 minutes for another apt (e.g. unattended upgrades) to let go of its lock.
 apt_install() {
-    [ -n "$apt_updated" ] || { as_root apt-get update -qq; apt_updated=1; }
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    local wait_lock=(-o DPkg::Lock::Timeout=600)
+    [ -n "$apt_updated" ] || { as_root apt-get "${wait_lock[@]}" update -qq; apt_updated=1; }
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get "${wait_lock[@]}" install -y -qq "$@" >/dev/null
 }
 
 command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed (https://dot.net)." >&2; exit 1; }
