@@ -14,7 +14,7 @@ public class LargeInputTests(PublishedApp app)
         var line = string.Concat(Enumerable.Repeat("a gorgeous , witty , seductive movie . ", 600))[..20_000];
         var text = string.Join('\n', Enumerable.Repeat(line, 64));
 
-        await page.FillAsync("textarea", text);
+        await page.FillAsync("textarea", text, new() { Timeout = 180_000 });
         // Sending 1.3 MB over the circuit, the server's render and chromium painting the text box
         // take a long while when the other test projects run beside this one on two cores (CI
         // once needed more than a minute): generous limits.
@@ -25,7 +25,7 @@ public class LargeInputTests(PublishedApp app)
         await Assertions.Expect(page.Locator("[data-testid=result]")).ToHaveCountAsync(64, new() { Timeout = 120_000 });
         await Assertions.Expect(page.Locator("[data-testid=truncation-warning]")).ToContainTextAsync("64 lines were");
         await Assertions.Expect(page.Locator("#components-reconnect-modal")).ToBeHiddenAsync();
-        Assert.Equal(text.Length, (await page.InputValueAsync("textarea")).Length);
+        Assert.Equal(text.Length, (await page.InputValueAsync("textarea", new() { Timeout = 180_000 })).Length);
     }
 
     [Fact]

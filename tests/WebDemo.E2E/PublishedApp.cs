@@ -136,8 +136,11 @@ public sealed class PublishedApp : IAsyncLifetime
             ColorScheme = dark ? ColorScheme.Dark : ColorScheme.Light,
         });
         var page = await context.NewPageAsync();
+        // Clicks, fills and navigations wait up to 90 s (Playwright's default is 30 s): CI runs the
+        // other test projects beside this one on two cores, and a large fill once took longer.
+        page.SetDefaultTimeout(90_000);
         await page.GotoAsync(BaseUrl + path);
-        await page.WaitForSelectorAsync("[data-interactive=true]", new PageWaitForSelectorOptions { Timeout = 30_000 });
+        await page.WaitForSelectorAsync("[data-interactive=true]");
         return page;
     }
 
