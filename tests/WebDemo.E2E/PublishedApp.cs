@@ -116,6 +116,9 @@ public sealed class PublishedApp : IAsyncLifetime
         await WaitUntilUpAsync();
 
         _playwright = await Playwright.CreateAsync();
+        // What a page shows may take a while to come on two busy cores: every expectation waits up
+        // to 30 s (Playwright's default is 5 s), unless a test says otherwise.
+        Assertions.SetDefaultExpectTimeout(30_000);
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
