@@ -30,6 +30,8 @@ public sealed partial class InferenceHub(IServiceProvider services, ILogger<Infe
         [CallerMemberName] string method = "")
         where TRequest : ITaskRequest
     {
+        if (request is null)
+            throw new HubException($"{method} needs a request object (its fields as the HTTP API takes them); null was sent.");
         var task = services.GetRequiredService<IInferenceTask<TRequest, TItem>>();
         var limits = services.GetRequiredService<ClientRateLimits>();
         if (limits.TryStart(Context.GetHttpContext()?.Connection.RemoteIpAddress) is { } wait)

@@ -108,4 +108,24 @@ public class InferenceHubTests(WebDemoServer server)
 
         Assert.Contains("not served here", error.Message);
     }
+
+    [Theory]
+    [InlineData("TextClassification")]
+    [InlineData("Summarization")]
+    [InlineData("Translation")]
+    [InlineData("TextToImage")]
+    [InlineData("Chat")]
+    public async Task A_null_request_arrives_as_a_readable_hub_error(string method)
+    {
+        await using var connection = await server.ConnectHubAsync();
+
+        var error = await Assert.ThrowsAsync<HubException>(async () =>
+        {
+            await foreach (var _ in connection.StreamAsyncCore<JsonElement>(method, [null]))
+            {
+            }
+        });
+
+        Assert.Contains(method == "Chat" ? "Send the messages" : "needs a request object", error.Message, StringComparison.Ordinal);
+    }
 }

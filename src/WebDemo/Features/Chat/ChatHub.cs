@@ -25,11 +25,11 @@ public sealed partial class InferenceHub
     /// </summary>
     public IAsyncEnumerable<InferenceUpdate<ChatDelta>> Chat(ChatHubRequest request, CancellationToken cancellationToken)
     {
-        if (request.Messages is null)
+        if (request?.Messages is null)
             throw new HubException("Send the messages: [{role, content}].");
-        var messages = request.Messages.Select(m => m.Role is "system" or "user" or "assistant"
+        var messages = request.Messages.Select(m => m?.Role is "system" or "user" or "assistant"
             ? new ChatMessage(new ChatRole(m.Role), m.Content ?? "")
-            : throw new HubException($"A message's role must be system, user or assistant, not '{m.Role}'.")).ToList();
+            : throw new HubException($"A message's role must be system, user or assistant, not '{m?.Role}'.")).ToList();
         var options = new ChatOptions
         {
             Temperature = request.Temperature, TopP = request.TopP, MaxOutputTokens = request.MaxTokens, Seed = request.Seed,
