@@ -99,7 +99,7 @@ internal sealed class TextToTextModel : ILocalModel
         TaskPreset? preset, string input, GenerationParameters requested, int maxNewTokens, CancellationToken cancellationToken)
     {
         var encoded = _tokenizer.Encode((preset?.Prefix ?? "") + input);
-        var settings = Settings(requested.Over(preset?.Defaults).Over(Config.Defaults), maxNewTokens) with { PromptLookupTokens = _promptLookupTokens };
+        var settings = Settings(requested.OverModelDefaults(preset?.Defaults).OverModelDefaults(Config.Defaults), maxNewTokens) with { PromptLookupTokens = _promptLookupTokens };
         // The model runs on a pool thread, step by step; the stream hands each piece on as it comes.
         return BackgroundGeneration.StreamAsync<InferenceUpdate<GeneratedText>>(
             Snapshot.RepoId, (writer, ct) => Produce(encoded, settings, writer, ct), cancellationToken);

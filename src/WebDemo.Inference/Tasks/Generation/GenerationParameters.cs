@@ -46,6 +46,18 @@ public record GenerationParameters
         Seed = Seed ?? defaults.Seed,
     };
 
+    /// <summary>
+    /// What was asked for, over a model's own defaults (its preset, its generation config). A default
+    /// that would turn what was asked into beam sampling (not supported here) is left out: sampling
+    /// asked for over default beams samples one sequence; beams asked for over default sampling search
+    /// without sampling. Asking for both is refused by <see cref="Validate"/>.
+    /// </summary>
+    public GenerationParameters OverModelDefaults(GenerationParameters? defaults) => defaults is null ? this : Over(defaults with
+    {
+        NumBeams = DoSample == true && NumBeams is null && defaults.NumBeams > 1 ? 1 : defaults.NumBeams,
+        DoSample = NumBeams > 1 && DoSample is null && defaults.DoSample == true ? false : defaults.DoSample,
+    });
+
     /// <summary>Refuses values no provider could use, naming the parameter and its range; <paramref name="maxNewTokens"/> is the server's cap.</summary>
     public void Validate(int maxNewTokens)
     {

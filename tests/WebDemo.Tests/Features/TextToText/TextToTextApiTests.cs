@@ -67,6 +67,24 @@ public class TextToTextApiTests(WebDemoServer server)
         Assert.Contains("\"tokensOut\":20", final, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Sampling_asked_for_samples_even_where_the_models_preset_searches_beams()
+    {
+        // The tiny T5's summarization preset asks for 4 beams, as t5-small's does; do_sample alone must still sample.
+        var texts = new List<string>();
+        foreach (var seed in new[] { 1, 2, 3, 1 })
+        {
+            var response = await PostAsync("summarization",
+                $$$"""{"inputs": "The quick brown fox jumps over the lazy dog.", "parameters": {"do_sample": true, "seed": {{{seed}}}, "max_new_tokens": 12}}""");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            texts.Add(json.RootElement[0].GetProperty("summary_text").GetString()!);
+        }
+
+        Assert.True(texts.Take(3).Distinct().Count() > 1, "seeds 1, 2 and 3 gave the same text: " + texts[0]);
+        Assert.Equal(texts[0], texts[3]); // the same seed, the same text
+    }
+
     [Theory]
     [InlineData("summarization", """{"inputs": "   "}""", "Enter a text")]
     [InlineData("summarization", """{"inputs": "x", "parameters": {"max_new_tokens": 100000}}""", "max_new_tokens")]
