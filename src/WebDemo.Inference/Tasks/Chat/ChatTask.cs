@@ -38,6 +38,44 @@ internal sealed class ChatTask(
         });
         if (characters > limits.MaxCharacters)
             throw Invalid($"The conversation is {characters:N0} characters long; at most {limits.MaxCharacters:N0} are accepted.");
+        ValidateSampling(request.Options);
+    }
+
+    /// <summary>Most stop sequences a request may give (OpenAI's limit; TGI's default too).</summary>
+    public const int MaxStopSequences = 4;
+
+    /// <summary>Most characters in one stop sequence.</summary>
+    public const int MaxStopCharacters = 1_000;
+
+    /// <summary>
+    /// The sampling settings within the ranges OpenAI's API takes, named as there: a value outside
+    /// them is refused in words rather than clamped or dropped (the local engine would otherwise
+    /// read a negative temperature as greedy, and a provider might refuse it in its own words).
+    /// </summary>
+    private static void ValidateSampling(ChatOptions? options)
+    {
+        if (options is null)
+            return;
+        if (options.MaxOutputTokens is < 1)
+            throw Invalid($"\"max_tokens\" must be at least 1 (it was {options.MaxOutputTokens}).");
+        if (options.Temperature is { } temperature && !(temperature is >= 0 and <= 2))
+            throw Invalid($"\"temperature\" must be between 0 and 2 (it was {temperature}).");
+        if (options.TopP is { } topP && !(topP is >= 0 and <= 1))
+            throw Invalid($"\"top_p\" must be between 0 and 1 (it was {topP}).");
+        if (options.TopK is < 1)
+            throw Invalid($"\"top_k\" must be at least 1 (it was {options.TopK}).");
+        foreach (var (name, penalty) in new[] { ("presence_penalty", options.PresencePenalty), ("frequency_penalty", options.FrequencyPenalty) })
+        {
+            if (penalty is { } value && !(value is >= -2 and <= 2))
+                throw Invalid($"\"{name}\" must be between -2 and 2 (it was {value}).");
+        }
+        if (options.StopSequences is { } stop)
+        {
+            if (stop.Count > MaxStopSequences)
+                throw Invalid($"At most {MaxStopSequences} stop sequences are accepted; {stop.Count} were given.");
+            if (stop.Any(s => string.IsNullOrEmpty(s) || s.Length > MaxStopCharacters))
+                throw Invalid($"Each stop sequence must be 1 to {MaxStopCharacters:N0} characters long.");
+        }
     }
 
     protected override ChatCall CreateCall(ChatRequest request, string model) => new(model, request.Messages, request.Options, request.Policy);

@@ -253,6 +253,16 @@ public class ChatCompletionsApiTests(WebDemoServer server)
     [InlineData("""{"messages": []}""", 422, "at least one message")]
     [InlineData("""{"model": "someone/other-model", "messages": [{"role": "user", "content": "hi"}]}""", 404, "not served here")]
     [InlineData("""{"messages": [""", 400, "not valid JSON")]
+    [InlineData("""{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 0}""", 422, "\"max_tokens\" must be at least 1")]
+    [InlineData("""{"messages": [{"role": "user", "content": "hi"}], "max_completion_tokens": -3}""", 422, "\"max_tokens\" must be at least 1")]
+    [InlineData("""{"messages": [{"role": "user", "content": "hi"}], "temperature": -1}""", 422, "\"temperature\" must be between 0 and 2")]
+    [InlineData("""{"messages": [{"role": "user", "content": "hi"}], "temperature": 2.5}""", 422, "\"temperature\" must be between 0 and 2")]
+    [InlineData("""{"messages": [{"role": "user", "content": "hi"}], "top_p": 2}""", 422, "\"top_p\" must be between 0 and 1")]
+    [InlineData("""{"messages": [{"role": "user", "content": "hi"}], "top_p": -1}""", 422, "\"top_p\" must be between 0 and 1")]
+    [InlineData("""{"messages": [{"role": "user", "content": "hi"}], "presence_penalty": 3}""", 422, "\"presence_penalty\" must be between -2 and 2")]
+    [InlineData("""{"messages": [{"role": "user", "content": "hi"}], "frequency_penalty": -2.5}""", 422, "\"frequency_penalty\" must be between -2 and 2")]
+    [InlineData("""{"messages": [{"role": "user", "content": "hi"}], "stop": ["a", "b", "c", "d", "e"]}""", 422, "At most 4 stop sequences")]
+    [InlineData("""{"messages": [{"role": "user", "content": "hi"}], "stop": [""]}""", 422, "Each stop sequence must be 1 to 1,000 characters")]
     public async Task Bad_requests_get_openai_style_errors(string body, int status, string message)
     {
         using var client = server.CreateClient();
