@@ -227,7 +227,7 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options, IInf
         ChatCompletionChoice FinalChoice() => new(0, Delta: new ChatCompletionDelta(), FinishReason: finishReason ?? "stop");
 
         string Chunk(IReadOnlyList<ChatCompletionChoice> choices, Provenance? provenance, string? notice = null, bool usage = false) => JsonSerializer.Serialize(
-            new ChatCompletion(id, "chat.completion.chunk", created, model, choices, usage ? Usage(provenance) : null, provenance?.Provider, provenance?.Failover, notice),
+            new ChatCompletion(id, "chat.completion.chunk", created, provenance?.Model ?? model, choices, usage ? Usage(provenance) : null, provenance?.Provider, provenance?.Failover, notice),
             InferenceJsonContext.Default.ChatCompletion);
     }
 
@@ -251,7 +251,7 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options, IInf
         // As OpenAI answers: content null when the model only called tools.
         var message = calls.Count == 0 ? new ChatCompletionMessage("assistant", new ChatContent(text))
             : new ChatCompletionMessage("assistant", text.Length == 0 ? null : new ChatContent(text), calls);
-        return Results.Json(new ChatCompletion(id, "chat.completion", created, model,
+        return Results.Json(new ChatCompletion(id, "chat.completion", created, provenance?.Model ?? model,
             [new ChatCompletionChoice(0, Message: message, FinishReason: FinishReason(items))], Usage(provenance), provenance?.Provider, provenance?.Failover,
             items.FirstOrDefault(d => d.Notice is not null)?.Notice),
             InferenceJsonContext.Default.ChatCompletion);
@@ -270,8 +270,14 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options, IInf
     public static IResult OpenAIErrorResult(int status, string message, TimeSpan? retryAfter = null) =>
         InferenceProblems.WithRetryAfter(Results.Json(ErrorBody(status, message), InferenceJsonContext.Default.OpenAIError, statusCode: status), retryAfter);
 
+    /// <summary>
+    /// The answer's id, time and model. The model is the one the request named, else the one the
+    /// task runs when none is named (the first of its models: a local one when there is one); once
+    /// the answer is done, the model that gave it (a failover may have answered with another).
+    /// </summary>
     private (string Id, long Created, string Model) Identity(ChatRequest request) =>
-        ("chatcmpl-" + Guid.NewGuid().ToString("N")[..24], DateTimeOffset.UtcNow.ToUnixTimeSeconds(), request.Model ?? options.Value.DefaultModel);
+        ("chatcmpl-" + Guid.NewGuid().ToString("N")[..24], DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            request.Model ?? chat.Models.FirstOrDefault() ?? options.Value.DefaultModel);
 
     private static ChatCompletionUsage? Usage(Provenance? provenance) => provenance is null ? null
         : new(provenance.TokensIn ?? 0, provenance.TokensOut ?? 0, (provenance.TokensIn ?? 0) + (provenance.TokensOut ?? 0));

@@ -42,4 +42,27 @@ public sealed class LocalChatWithoutTokenTests : IAsyncLifetime
         using var refusal = JsonDocument.Parse(await cloud.Content.ReadAsStringAsync());
         Assert.Contains("need a Hugging Face token", refusal.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Without_a_model_the_answer_names_the_local_model_that_gave_it()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
+        object[] messages = [new { role = "user", content = "Hello" }];
+
+        var whole = await http.PostAsJsonAsync("/v1/chat/completions", new { messages, max_tokens = 3, temperature = 0 });
+        var streamed = await http.PostAsJsonAsync("/v1/chat/completions", new { model = "", messages, max_tokens = 3, temperature = 0, stream = true });
+
+        Assert.Equal(200, (int)whole.StatusCode);
+        using (var answer = JsonDocument.Parse(await whole.Content.ReadAsStringAsync()))
+            Assert.Equal(TestPaths.LlamaRepoId, answer.RootElement.GetProperty("model").GetString());
+        Assert.Equal(200, (int)streamed.StatusCode);
+        var chunks = (await streamed.Content.ReadAsStringAsync()).Split('\n')
+            .Where(line => line.StartsWith("data: {", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(chunks);
+        Assert.All(chunks, chunk =>
+        {
+            using var json = JsonDocument.Parse(chunk["data: ".Length..]);
+            Assert.Equal(TestPaths.LlamaRepoId, json.RootElement.GetProperty("model").GetString());
+        });
+    }
 }
