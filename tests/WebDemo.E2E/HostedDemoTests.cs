@@ -98,6 +98,26 @@ public class HostedDemoTests(PublishedApp app)
         }
     }
 
+    [Theory]
+    [InlineData("/summarization", "summary_text")]
+    [InlineData("/translation", "translation_text")]
+    public async Task The_curl_example_runs_the_pages_own_task_when_its_model_serves_two(string path, string field)
+    {
+        // The tiny T5 serves summarization and translation; its plain /models/{id} URL answers as the first.
+        var page = await OpenAsync(path);
+        await page.ClickAsync("[data-testid=use-via-api] .mud-expand-panel-header");
+        var curl = (await page.Locator("[data-testid=snippet-curl]").TextContentAsync())!;
+        Assert.Contains("/pipeline/" + path.TrimStart('/'), curl, StringComparison.Ordinal);
+
+        var run = Process.Start(new ProcessStartInfo("bash", ["-c", curl]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = await run.StandardOutput.ReadToEndAsync();
+        await run.WaitForExitAsync();
+
+        Assert.True(run.ExitCode == 0 && output.Length > 0, $"{curl}\n→ exit {run.ExitCode}: {output}{await run.StandardError.ReadToEndAsync()}");
+        using var answer = JsonDocument.Parse(output);
+        Assert.True(answer.RootElement[0].TryGetProperty(field, out _), output);
+    }
+
     [Fact]
     public async Task Results_download_as_csv_with_one_row_per_line()
     {
