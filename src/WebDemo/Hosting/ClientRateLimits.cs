@@ -1,5 +1,5 @@
+using System.Collections.Concurrent;
 using System.Net;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using WebDemo.Api;
 
@@ -18,37 +18,56 @@ public sealed class RateLimitOptions
 
 /// <summary>
 /// Per-client rate limits, one budget per address shared by the pages, the SignalR hub and the
-/// HTTP API, so a visitor cannot run around it by switching surface. A sliding window, so a
-/// burst at a window's edge does not double the rate. Refused calls get when to try again.
+/// HTTP API, so a visitor cannot run around it by switching surface. A sliding log: each address's
+/// calls of the last window are kept, so a burst at a window's edge does not double the rate, and a
+/// refused call is told exactly when its oldest counted call leaves the window (a sliding window of
+/// segments, as System.Threading.RateLimiting has it, only knows a segment's length, and told a
+/// burst to come back in 10 s when it had a minute to wait).
 /// </summary>
-internal sealed class ClientRateLimits : IDisposable
+internal sealed class ClientRateLimits(IOptions<RateLimitOptions> options, TimeProvider? time = null)
 {
-    private readonly RateLimitOptions _settings;
-    private readonly PartitionedRateLimiter<string> _limiter;
+    private readonly RateLimitOptions _settings = options.Value;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ConcurrentDictionary<string, Queue<long>> _calls = new(StringComparer.Ordinal);
+    private long _nextSweep;
 
-    public ClientRateLimits(IOptions<RateLimitOptions> options)
-    {
-        _settings = options.Value;
-        // One sliding window per address; idle partitions are dropped by the partitioned limiter.
-        _limiter = PartitionedRateLimiter.Create<string, string>(client => RateLimitPartition.GetSlidingWindowLimiter(client, _ =>
-            new SlidingWindowRateLimiterOptions
-            {
-                PermitLimit = _settings.PermitsPerWindow,
-                Window = _settings.Window,
-                SegmentsPerWindow = 6,
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            }));
-    }
-
-    /// <summary>Null when the call may start; otherwise how long until it may, for Retry-After and the page.</summary>
+    /// <summary>Null when the call may start (it is counted); otherwise how long until it may, for Retry-After and the page.</summary>
     public TimeSpan? TryStart(IPAddress? client)
     {
-        using var lease = _limiter.AttemptAcquire(client?.ToString() ?? "unknown");
-        if (lease.IsAcquired)
-            return null;
-        return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : _settings.Window / 6;
+        var now = _time.GetTimestamp();
+        SweepIdle(now);
+        var calls = _calls.GetOrAdd(client?.ToString() ?? "unknown", _ => new Queue<long>());
+        lock (calls)
+        {
+            while (calls.Count > 0 && _time.GetElapsedTime(calls.Peek(), now) >= _settings.Window)
+                calls.Dequeue();
+            if (calls.Count < _settings.PermitsPerWindow)
+            {
+                calls.Enqueue(now);
+                return null;
+            }
+            return _settings.Window - _time.GetElapsedTime(calls.Peek(), now);
+        }
     }
+
+    /// <summary>Once a window, forgets the addresses with no call in the last one, so that memory follows the recent callers only.</summary>
+    private void SweepIdle(long now)
+    {
+        var next = Interlocked.Read(ref _nextSweep);
+        if (now < next || Interlocked.CompareExchange(ref _nextSweep, now + (long)(_settings.Window.TotalSeconds * _time.TimestampFrequency), next) != next)
+            return;
+        foreach (var (address, calls) in _calls)
+        {
+            lock (calls)
+            {
+                if (calls.Count == 0 || _time.GetElapsedTime(calls.Last(), now) >= _settings.Window)
+                    _calls.TryRemove(new KeyValuePair<string, Queue<long>>(address, calls));
+            }
+        }
+    }
+
+    /// <summary>How many addresses are remembered now.</summary>
+    internal int AddressesRemembered => _calls.Count;
 
     /// <summary>The words for a refused call.</summary>
     public string Refusal(TimeSpan retryAfter) =>
@@ -61,8 +80,6 @@ internal sealed class ClientRateLimits : IDisposable
         TryStart(http.Connection.RemoteIpAddress) is { } wait
             ? InferenceProblems.Problem(StatusCodes.Status429TooManyRequests, Refusal(wait), wait)
             : null;
-
-    public void Dispose() => _limiter.Dispose();
 }
 
 internal static class ClientRateLimitEndpoints

@@ -12,13 +12,13 @@ namespace WebDemo.Tests.Hosting;
 
 public class ClientRateLimitsTests
 {
-    private static ClientRateLimits Limits(int permits) =>
-        new(Options.Create(new RateLimitOptions { PermitsPerWindow = permits, Window = TimeSpan.FromMinutes(1) }));
+    private static ClientRateLimits Limits(int permits, TimeProvider? clock = null) =>
+        new(Options.Create(new RateLimitOptions { PermitsPerWindow = permits, Window = TimeSpan.FromMinutes(1) }), clock);
 
     [Fact]
     public void Each_address_has_its_own_budget_and_a_refusal_says_when_to_come_back()
     {
-        using var limits = Limits(2);
+        var limits = Limits(2);
         var one = IPAddress.Parse("203.0.113.1");
 
         var first = limits.TryStart(one);
@@ -35,9 +35,47 @@ public class ClientRateLimitsTests
     }
 
     [Fact]
+    public void A_refusal_says_when_the_oldest_counted_call_leaves_the_window_and_a_call_then_starts()
+    {
+        var clock = new ManualClock();
+        var limits = Limits(3, clock);
+        var caller = IPAddress.Parse("203.0.113.9");
+        Assert.Null(limits.TryStart(caller)); // at 0 s
+        clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.Null(limits.TryStart(caller)); // at 20 s
+        Assert.Null(limits.TryStart(caller));
+
+        clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(TimeSpan.FromSeconds(35), limits.TryStart(caller)); // at 25 s: the call at 0 s counts until 60 s
+        clock.Advance(TimeSpan.FromSeconds(34));
+        Assert.Equal(TimeSpan.FromSeconds(1), limits.TryStart(caller));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Null(limits.TryStart(caller)); // at 60 s, as it was told
+        Assert.Equal(TimeSpan.FromSeconds(20), limits.TryStart(caller)); // the two calls at 20 s count until 80 s
+    }
+
+    [Fact]
+    public void Addresses_idle_for_a_window_are_forgotten_and_start_afresh()
+    {
+        var clock = new ManualClock();
+        var limits = Limits(1, clock);
+        for (var i = 0; i < 1000; i++)
+            Assert.Null(limits.TryStart(IPAddress.Parse($"10.0.{i / 256}.{i % 256}")));
+        var last = IPAddress.Parse("10.0.3.231");
+        Assert.NotNull(limits.TryStart(last));
+        Assert.Equal(1000, limits.AddressesRemembered);
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.Null(limits.TryStart(last));
+        Assert.Null(limits.TryStart(IPAddress.Parse("10.0.0.0")));
+        Assert.Equal(2, limits.AddressesRemembered);
+    }
+
+    [Fact]
     public void A_page_is_refused_in_words_once_its_visitor_is_over_the_limit()
     {
-        using var limits = Limits(1);
+        var limits = Limits(1);
         var page = new PageAdmission(limits);
         page.Identify("198.51.100.7");
 
