@@ -16,7 +16,7 @@ using WebDemo.Tests.Data;
 
 namespace WebDemo.Tests.Features.TextToImage;
 
-/// <summary>The Image page: only an image drawn by this run goes to the gallery.</summary>
+/// <summary>The Image page: only an image drawn by this run goes to the gallery, and a hand-edited share link never breaks the page.</summary>
 public sealed class ImagePageTests : IAsyncDisposable
 {
     private const string Browser = "AAAAAAAAAAAAAAAAAAAAAA";
@@ -60,6 +60,8 @@ public sealed class ImagePageTests : IAsyncDisposable
     private const string PromptBox = "textarea[data-testid=prompt], [data-testid=prompt] textarea";
 
     private static string Input(string testId) => $"input[data-testid={testId}], [data-testid={testId}] input";
+
+    private static string? Field(IRenderedComponent<Image> page, string testId) => page.Find(Input(testId)).GetAttribute("value");
 
     private static void Fill(IRenderedComponent<Image> page, string testId, string value) =>
         page.InvokeAsync(() => page.Find(Input(testId)).Change(value)).GetAwaiter().GetResult();
@@ -129,6 +131,32 @@ public sealed class ImagePageTests : IAsyncDisposable
         page.WaitForAssertion(() => Assert.Contains("The model stopped part-way.", page.Find("[data-testid=error]").TextContent));
         Assert.Equal(["first prompt"], Gallery(page));
         Assert.Equal(2, _backend.Calls.Count);
+    }
+
+    [Fact]
+    public void A_share_link_fills_in_the_settings()
+    {
+        var page = Open("?prompt=a%20fox&width=512&height=768&steps=4&guidance=7.5&seed=9007199254740991");
+
+        Assert.Equal("a fox", page.Find(PromptBox).GetAttribute("value") ?? page.Find(PromptBox).TextContent);
+        Assert.Equal(("512", "768", "4", "7.5", "9007199254740991"),
+            (Field(page, "width"), Field(page, "height"), Field(page, "steps"), Field(page, "guidance"), Field(page, "seed")));
+    }
+
+    [Theory]
+    [InlineData("?steps=abc")]
+    [InlineData("?width=1.5")]
+    [InlineData("?seed=1e5")]
+    [InlineData("?steps=1000000000000")]
+    [InlineData("?height=&guidance=lots")]
+    [InlineData("?width=4096&height=8&steps=0&guidance=NaN&seed=-1")]
+    [InlineData("?seed=9007199254740992")]
+    public void Values_in_a_share_link_that_do_not_parse_or_are_out_of_range_are_left_to_the_model(string query)
+    {
+        var page = Open("?prompt=a%20fox&" + query.TrimStart('?'));
+
+        Assert.Equal("a fox", page.Find(PromptBox).GetAttribute("value") ?? page.Find(PromptBox).TextContent);
+        Assert.All(new[] { "width", "height", "steps", "guidance", "seed" }, id => Assert.True(string.IsNullOrEmpty(Field(page, id)), $"{id}: {Field(page, id)}"));
     }
 
     /// <summary>Draws a 1×1 PNG for each call after one preview; or, when told, fails after the preview.</summary>
