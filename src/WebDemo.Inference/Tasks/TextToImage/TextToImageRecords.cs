@@ -20,6 +20,9 @@ public sealed record TextToImageParameters
 
     /// <summary>The same seed, model and parameters give the same image (on one provider).</summary>
     public long? Seed { get; init; }
+
+    /// <summary>The largest seed accepted, 2^53 - 1: JavaScript clients send numbers as doubles, and larger seeds would not come back as given.</summary>
+    public const long MaxSeed = 9_007_199_254_740_991;
 }
 
 /// <summary>A text-to-image call, as the pages, the hub and the API send it.</summary>

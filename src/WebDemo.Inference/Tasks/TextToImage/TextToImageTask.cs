@@ -38,9 +38,8 @@ internal sealed class TextToImageTask(
             throw Invalid($"\"num_inference_steps\" must be 1 to {limits.MaxSteps} on this server.");
         if (parameters.GuidanceScale is { } g && (double.IsNaN(g) || g < 0 || g > 50))
             throw Invalid("\"guidance_scale\" must be 0 to 50.");
-        // JavaScript clients send numbers as doubles: seeds above 2^53 would not come back as given.
-        if (parameters.Seed is < 0 or > 9_007_199_254_740_991)
-            throw Invalid("\"seed\" must be 0 to 9007199254740991.");
+        if (parameters.Seed is < 0 or > TextToImageParameters.MaxSeed)
+            throw Invalid($"\"seed\" must be 0 to {TextToImageParameters.MaxSeed}.");
     }
 
     private static void CheckSide(string name, int? side, int max)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.AspNetCore.WebUtilities;
 using WebDemo.Inference.Tasks.Generation;
 
 namespace WebDemo.Components.Shared;
@@ -44,21 +43,15 @@ public sealed class DecodingChoice
     /// </summary>
     public void ReadQuery(string uri, int maxNewTokens)
     {
-        var query = QueryHelpers.ParseQuery(new Uri(uri).Query);
-        string? Value(string name) => query.TryGetValue(name, out var values) ? values.ToString() : null;
-        int? Int(string name, int min, int max) =>
-            int.TryParse(Value(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? v : null;
-        double? Double(string name, double min, double max) =>
-            double.TryParse(Value(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? v : null;
-
-        if (Enum.TryParse<DecodingMode>(Value("decoding"), ignoreCase: true, out var mode) && Enum.IsDefined(mode))
+        var query = new ShareLinkQuery(uri);
+        if (Enum.TryParse<DecodingMode>(query.Text("decoding"), ignoreCase: true, out var mode) && Enum.IsDefined(mode))
             Mode = mode;
-        MaxNewTokens = Int("max_new_tokens", 1, maxNewTokens) ?? MaxNewTokens;
-        MinNewTokens = Int("min_new_tokens", 0, maxNewTokens) ?? MinNewTokens;
-        NumBeams = Int("num_beams", 2, 8) ?? NumBeams;
-        Temperature = Double("temperature", 0.05, 5) ?? Temperature;
-        TopP = Double("top_p", 0.05, 1) ?? TopP;
-        Seed = Int("seed", int.MinValue, int.MaxValue) ?? Seed;
+        MaxNewTokens = query.IntValue("max_new_tokens", 1, maxNewTokens) ?? MaxNewTokens;
+        MinNewTokens = query.IntValue("min_new_tokens", 0, maxNewTokens) ?? MinNewTokens;
+        NumBeams = query.IntValue("num_beams", 2, 8) ?? NumBeams;
+        Temperature = query.DoubleValue("temperature", 0.05, 5) ?? Temperature;
+        TopP = query.DoubleValue("top_p", 0.05, 1) ?? TopP;
+        Seed = query.IntValue("seed", int.MinValue, int.MaxValue) ?? Seed;
     }
 
     public GenerationParameters ToParameters()

@@ -50,14 +50,19 @@ internal sealed class TaskRun<TItem> : ITaskRunView<TItem>, IDisposable
     /// <param name="stopped">The notice when the user stops, given the items so far.</param>
     /// <param name="admission">The visitor's rate limit; a refused run only sets <see cref="Error"/>.</param>
     /// <param name="input">The request <paramref name="start"/> sends, kept as <see cref="Input"/> once the run starts.</param>
-    public async Task RunAsync(
+    /// <returns>
+    /// True when the run ended with a result: <see cref="Items"/> and <see cref="Provenance"/> are
+    /// then this run's. False when it was refused, failed or stopped: what the items and provenance
+    /// hold may be an earlier run's, or part of this one's.
+    /// </returns>
+    public async Task<bool> RunAsync(
         Func<CancellationToken, IAsyncEnumerable<InferenceUpdate<TItem>>> start, Action changed,
         Func<IReadOnlyList<TItem>, string> stopped, PageAdmission? admission = null, object? input = null)
     {
         if (admission?.Refuse() is { } refusal)
         {
             Error = refusal;
-            return;
+            return false;
         }
         var cts = new CancellationTokenSource();
         IAsyncEnumerable<InferenceUpdate<TItem>> stream;
@@ -71,7 +76,7 @@ internal sealed class TaskRun<TItem> : ITaskRunView<TItem>, IDisposable
         {
             Error = ex.Message;
             cts.Dispose();
-            return;
+            return false;
         }
 
         _cts = cts;
@@ -100,14 +105,17 @@ internal sealed class TaskRun<TItem> : ITaskRunView<TItem>, IDisposable
                 }
                 changed();
             }
+            return Provenance is not null;
         }
         catch (OperationCanceledException)
         {
             Notice = stopped(_items);
+            return false;
         }
         catch (InferenceException ex)
         {
             Error = ex.Message;
+            return false;
         }
         finally
         {
