@@ -131,4 +131,25 @@ public sealed class ChatPageTests : IAsyncDisposable
         var messages = (await _store.GetAsync(Browser, stored.Id))!.Messages;
         Assert.Equal([("user", "Hello"), ("assistant", "Half an ")], messages.Select(m => (m.Role, m.Text)));
     }
+
+    [Fact]
+    public void An_empty_answer_shows_an_assistant_bubble_with_a_note_and_can_be_regenerated()
+    {
+        var page = _ctx.Render<WebDemo.Features.Chat.Chat>();
+        _chat.Answers("");
+
+        Send(page, "hi");
+
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=message]").Count));
+        Assert.Equal("assistant", page.FindAll("[data-testid=message]")[1].GetAttribute("data-role"));
+        Assert.Equal(ChatSession.EmptyAnswerNote, page.Find("[data-testid=empty-answer]").TextContent.Trim());
+        Assert.Empty(page.FindAll("[data-testid=message-note]")); // said once, in the bubble
+        Assert.False(page.Find("button[data-testid=regenerate]").HasAttribute("disabled"));
+
+        _chat.Answers("Hello!");
+        Send(page, "hi again");
+
+        page.WaitForAssertion(() => Assert.Equal(4, page.FindAll("[data-testid=message]").Count));
+        Assert.Equal(["user", "assistant", "user"], _chat.Requests[^1].Messages.Select(m => m.Role.Value));
+    }
 }
