@@ -44,6 +44,9 @@ internal sealed class ChatSession(IInferenceTask<ChatRequest, ChatDelta> chat, C
 
     private string? _windowNotice;
 
+    /// <summary>The note of an answer that ended with no text: the page's words, not the model's.</summary>
+    public const string EmptyAnswerNote = "The model returned an empty answer.";
+
     /// <summary>The last message is the user's, unanswered (an error, or stopped before any text): it can be sent again.</summary>
     public bool CanRegenerate => !Running && _messages.Count > 0;
 
@@ -112,8 +115,12 @@ internal sealed class ChatSession(IInferenceTask<ChatRequest, ChatDelta> chat, C
             _ => "Stopped: the answer so far is kept.", admission, request);
 
         var text = AnswerText;
-        if (text.Length > 0)
-            _messages.Add(new ConversationMessage("assistant", text, Answer.Provenance, Answer.Error ?? Answer.Notice));
+        var note = Answer.Error ?? Answer.Notice;
+        // An answer that ended well with no text is still a turn (content "" is valid for providers and
+        // chat templates): kept, the next message does not make two user turns in a row.
+        if (text.Length > 0 || note is null)
+            _messages.Add(new ConversationMessage("assistant", text, Answer.Provenance,
+                note ?? (string.IsNullOrWhiteSpace(text) ? EmptyAnswerNote : null)));
     }
 
     /// <summary>

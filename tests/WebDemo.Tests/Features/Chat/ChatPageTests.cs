@@ -1,4 +1,6 @@
 using Bunit;
+using Bunit.TestDoubles;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MudBlazor;
@@ -107,5 +109,47 @@ public sealed class ChatPageTests : IAsyncDisposable
         Assert.Equal(4, page.FindAll("[data-testid=message]").Count);
         var stored = Assert.Single(await _store.ListAsync(Browser));
         Assert.Equal(2, (await _store.GetAsync(Browser, stored.Id))!.Messages.Count); // the version before stays
+    }
+
+    [Fact]
+    public async Task A_page_left_while_it_answers_keeps_the_conversation_so_far_and_does_not_navigate_back()
+    {
+        var navigation = _ctx.Services.GetRequiredService<BunitNavigationManager>();
+        navigation.NavigateTo("chat");
+        var page = _ctx.Render<WebDemo.Features.Chat.Chat>();
+        _chat.Endless("Half an ");
+        page.Find("textarea[data-testid=chat-input]").Input("Hello");
+
+        var sending = page.Find("button[data-testid=send]").ClickAsync(new MouseEventArgs()); // done once the page has saved
+        page.WaitForAssertion(() => Assert.Contains("Half an", page.Find("[data-testid=chat-log]").TextContent, StringComparison.Ordinal));
+        await _ctx.DisposeComponentsAsync(); // the visitor went to another page
+        await sending;
+
+        Assert.True(_chat.Cancelled);
+        Assert.Equal("http://localhost/chat", navigation.Uri);
+        var stored = Assert.Single(await _store.ListAsync(Browser));
+        var messages = (await _store.GetAsync(Browser, stored.Id))!.Messages;
+        Assert.Equal([("user", "Hello"), ("assistant", "Half an ")], messages.Select(m => (m.Role, m.Text)));
+    }
+
+    [Fact]
+    public void An_empty_answer_shows_an_assistant_bubble_with_a_note_and_can_be_regenerated()
+    {
+        var page = _ctx.Render<WebDemo.Features.Chat.Chat>();
+        _chat.Answers("");
+
+        Send(page, "hi");
+
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=message]").Count));
+        Assert.Equal("assistant", page.FindAll("[data-testid=message]")[1].GetAttribute("data-role"));
+        Assert.Equal(ChatSession.EmptyAnswerNote, page.Find("[data-testid=empty-answer]").TextContent.Trim());
+        Assert.Empty(page.FindAll("[data-testid=message-note]")); // said once, in the bubble
+        Assert.False(page.Find("button[data-testid=regenerate]").HasAttribute("disabled"));
+
+        _chat.Answers("Hello!");
+        Send(page, "hi again");
+
+        page.WaitForAssertion(() => Assert.Equal(4, page.FindAll("[data-testid=message]").Count));
+        Assert.Equal(["user", "assistant", "user"], _chat.Requests[^1].Messages.Select(m => m.Role.Value));
     }
 }

@@ -171,6 +171,39 @@ public sealed class ChatSessionTests : IDisposable
     }
 
     [Fact]
+    public async Task An_empty_answer_is_kept_as_an_empty_assistant_turn_with_a_note_so_that_turns_alternate()
+    {
+        var session = Session();
+        _chat.Answers();
+        await session.SendAsync("hi", Route, () => { });
+
+        Assert.Equal([("user", "hi"), ("assistant", "")], Shown(session));
+        Assert.Equal(ChatSession.EmptyAnswerNote, session.Messages[^1].Note);
+        Assert.Equal(Served, session.Messages[^1].Provenance);
+        Assert.Contains("> The model returned an empty answer.", ConversationExport.Markdown("t", session.ToContent()), StringComparison.Ordinal);
+
+        _chat.Answers("Hello!");
+        await session.SendAsync("hi again", Route, () => { });
+
+        Assert.Equal([("user", "hi"), ("assistant", ""), ("user", "hi again")], Sent(_chat.Requests[^1]));
+        Assert.Null(session.Messages[^1].Note);
+    }
+
+    [Fact]
+    public async Task Regenerate_replaces_an_empty_answer()
+    {
+        var session = Session();
+        _chat.Answers("");
+        await session.SendAsync("hi", Route, () => { });
+        _chat.Answers("Hello!");
+
+        await session.RegenerateAsync(Route, () => { });
+
+        Assert.Equal([("user", "hi"), ("assistant", "Hello!")], Shown(session));
+        Assert.Equal([("user", "hi")], Sent(_chat.Requests[^1]));
+    }
+
+    [Fact]
     public async Task An_error_before_any_text_leaves_the_user_message_and_the_error_and_no_empty_answer()
     {
         var session = Session();
