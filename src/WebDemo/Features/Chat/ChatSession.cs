@@ -113,6 +113,10 @@ internal sealed class ChatSession(IInferenceTask<ChatRequest, ChatDelta> chat, C
         var request = new ChatRequest(sent, route.Model, route.Provider, Options(), Failover: route.Failover);
         await Answer.RunAsync(ct => chat.RunAsync(request, ct), changed,
             _ => "Stopped: the answer so far is kept.", admission, request);
+        // Refused before it started (the rate limit, a bad request): the answer's items are still the
+        // last answer's, and there is nothing to add; the page shows the error.
+        if (!ReferenceEquals(Answer.Input, request))
+            return;
 
         var text = AnswerText;
         var note = Answer.Error ?? Answer.Notice;
@@ -141,8 +145,16 @@ internal sealed class ChatSession(IInferenceTask<ChatRequest, ChatDelta> chat, C
             characters += _messages[--first].Text.Length;
         while (first < _messages.Count - 1 && _messages[first].Role != "user")
             first++; // a conversation sent starts with the user
-        List<ChatMessage> sent = [.. system is null ? [] : new[] { system },
-            .. _messages.Skip(first).Select(m => new ChatMessage(m.Role == "user" ? ChatRole.User : ChatRole.Assistant, m.Text))];
+        List<ChatMessage> sent = [.. system is null ? [] : new[] { system }];
+        foreach (var message in _messages.Skip(first))
+        {
+            // A question left unanswered (an error, a Stop before any text) and the next one go as one
+            // user turn: strict chat templates and some providers refuse two user turns in a row.
+            if (message.Role == "user" && sent.Count > 0 && sent[^1].Role == ChatRole.User)
+                sent[^1] = new ChatMessage(ChatRole.User, sent[^1].Text + "\n\n" + message.Text);
+            else
+                sent.Add(new ChatMessage(message.Role == "user" ? ChatRole.User : ChatRole.Assistant, message.Text));
+        }
         return (sent, first);
     }
 

@@ -229,6 +229,34 @@ public sealed class ChatSessionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_message_refused_before_it_starts_adds_no_answer_and_does_not_repeat_the_last_one()
+    {
+        var session = Session();
+        _chat.Answers("First answer.");
+        await session.SendAsync("First question", Route, () => { });
+        _chat.Refuses(new InferenceException(InferenceErrorKind.RateLimited, "Too many requests from your address."));
+
+        await session.SendAsync("Second question", Route, () => { });
+
+        Assert.Equal([("user", "First question"), ("assistant", "First answer."), ("user", "Second question")], Shown(session));
+        Assert.Equal("Too many requests from your address.", session.Answer.Error);
+    }
+
+    [Fact]
+    public async Task A_question_left_unanswered_and_the_next_are_sent_as_one_user_turn()
+    {
+        var session = Session();
+        _chat.Fails(new InferenceException(InferenceErrorKind.ModelUnavailable, "prov-a is down."));
+        await session.SendAsync("Is it raining?", Route, () => { });
+        _chat.Answers("Yes.");
+
+        await session.SendAsync("In Paris, I mean.", Route, () => { });
+
+        Assert.Equal([("user", "Is it raining?"), ("user", "In Paris, I mean."), ("assistant", "Yes.")], Shown(session));
+        Assert.Equal([("user", "Is it raining?\n\nIn Paris, I mean.")], Sent(_chat.Requests[^1]));
+    }
+
+    [Fact]
     public async Task An_error_part_way_keeps_the_text_with_the_error_as_its_note()
     {
         var session = Session();
