@@ -18,6 +18,14 @@ window.webdemo = {
         link.remove();
         setTimeout(() => URL.revokeObjectURL(url), 1000);
     },
+    // Moves to url, in place of the current history entry, only while the browser is still at
+    // fromPath: the browser knows where its visitor is now; the server may not have heard yet that
+    // they clicked away, and its own navigation would take them back.
+    replaceIfStillAt: (fromPath, url) => {
+        if (location.pathname !== fromPath) return false;
+        Blazor.navigateTo(url, { replaceHistoryEntry: true });
+        return true;
+    },
 };
 
 // A lone UTF-16 surrogate in a text box (half an emoji, cut by a paste at the box's maxlength or
