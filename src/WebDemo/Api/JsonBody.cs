@@ -45,6 +45,14 @@ internal static class JsonBody
             throw new BadBodyException(StatusCodes.Status413PayloadTooLarge,
                 $"The request body is larger than this server accepts{(most is { } bytes ? $" ({bytes:N0} bytes at most)" : "")}; send less text at a time.");
         }
+        // The client stopped sending part-way: its body was shorter than its Content-Length, it sent
+        // too slowly (Kestrel's 408), or it went away (a reset connection: nobody is left to answer).
+        // Its failure, answered in words, not a server failure in the log.
+        catch (IOException ex)
+        {
+            throw new BadBodyException((ex as BadHttpRequestException)?.StatusCode ?? StatusCodes.Status400BadRequest,
+                "The request body could not be read to its end; send the whole body.");
+        }
         using (document)
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
