@@ -23,7 +23,7 @@ if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/error", createScopeForErrors: true);
 // An unknown address: browsers get the Not found page, API clients problem+json.
 app.UseWhen(http => AcceptsHtml(http.Request), browser => browser.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
-app.UseWhen(http => !AcceptsHtml(http.Request), api => api.UseStatusCodePages());
+app.UseWhen(http => !AcceptsHtml(http.Request), api => api.UseStatusCodePages(ApiStatusCodePages.WriteAsync));
 app.UseBrowserIds(); // an anonymous id per browser, in a cookie set on the first page
 app.UseRouting(); // after the status code pages, so a re-executed request is routed again
 app.UseAntiforgery();

@@ -118,4 +118,21 @@ public class TaskApiTests(WebDemoServer server)
         Assert.Equal(HttpStatusCode.NotFound, json.StatusCode);
         Assert.Equal("application/problem+json", json.Content.Headers.ContentType?.MediaType);
     }
+
+    [Theory]
+    [InlineData("GET", "/v1/embeddings", 404, "not_found_error", "No such endpoint: GET /v1/embeddings")]
+    [InlineData("POST", "/v1/models", 405, "invalid_request_error", "POST is not allowed on /v1/models")]
+    public async Task Under_v1_an_address_or_method_not_served_answers_in_openais_error_shape(string method, string path, int status, string type, string message)
+    {
+        using var client = server.CreateClient();
+
+        var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var error = doc.RootElement.GetProperty("error");
+        Assert.Equal(type, error.GetProperty("type").GetString());
+        Assert.Contains(message, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
 }

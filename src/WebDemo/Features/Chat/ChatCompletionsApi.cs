@@ -284,7 +284,8 @@ internal sealed class ChatCompletionsApi(IOptions<ChatTaskOptions> options, IInf
 
     private static OpenAIError ErrorBody(int status, string message) => new(new OpenAIErrorBody(message, status switch
     {
-        StatusCodes.Status400BadRequest or StatusCodes.Status422UnprocessableEntity => "invalid_request_error",
+        StatusCodes.Status400BadRequest or StatusCodes.Status413PayloadTooLarge or StatusCodes.Status422UnprocessableEntity
+            or StatusCodes.Status405MethodNotAllowed => "invalid_request_error",
         StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden => "authentication_error",
         StatusCodes.Status404NotFound => "not_found_error",
         StatusCodes.Status429TooManyRequests => "rate_limit_error",
