@@ -35,7 +35,14 @@ public sealed class ClientAbortTests : IAsyncDisposable
         {
             client.Client.Shutdown(SocketShutdown.Send); // the rest never comes; Kestrel takes this for a client gone
             using var reader = new StreamReader(stream, Encoding.UTF8);
-            await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            try
+            {
+                await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (IOException)
+            {
+                // Kestrel may close the connection with a reset rather than a FIN: either way, nothing more comes.
+            }
         }
         await Task.Delay(TimeSpan.FromSeconds(3)); // the server reads the rest of the body and gives up meanwhile
 
