@@ -14,6 +14,19 @@ public interface ITaskRunView<TItem> : ITaskRunResult
     string? Notice { get; }
 }
 
+/// <summary>How a run on a page ended.</summary>
+public enum RunOutcome
+{
+    /// <summary>Refused before it started (the rate limit, bad input): nothing of it was shown.</summary>
+    Refused,
+    /// <summary>Ended with its result.</summary>
+    Finished,
+    /// <summary>Stopped by the visitor part-way.</summary>
+    Stopped,
+    /// <summary>Failed part-way, or ended without a result.</summary>
+    Failed,
+}
+
 /// <summary>
 /// The state of one run of a task on a page, out of the markup: start, stop, progress, the
 /// items as they stream in, the error or notice, and the provenance. A page is then mostly
@@ -51,18 +64,18 @@ internal sealed class TaskRun<TItem> : ITaskRunView<TItem>, IDisposable
     /// <param name="admission">The visitor's rate limit; a refused run only sets <see cref="Error"/>.</param>
     /// <param name="input">The request <paramref name="start"/> sends, kept as <see cref="Input"/> once the run starts.</param>
     /// <returns>
-    /// True when the run ended with a result: <see cref="Items"/> and <see cref="Provenance"/> are
-    /// then this run's. False when it was refused, failed or stopped: what the items and provenance
-    /// hold may be an earlier run's, or part of this one's.
+    /// How the run ended. Only <see cref="RunOutcome.Finished"/> means <see cref="Items"/> and
+    /// <see cref="Provenance"/> are this run's whole result; after <see cref="RunOutcome.Refused"/>
+    /// they are still an earlier run's, after a stop or a failure part of this one's.
     /// </returns>
-    public async Task<bool> RunAsync(
+    public async Task<RunOutcome> RunAsync(
         Func<CancellationToken, IAsyncEnumerable<InferenceUpdate<TItem>>> start, Action changed,
         Func<IReadOnlyList<TItem>, string> stopped, PageAdmission? admission = null, object? input = null)
     {
         if (admission?.Refuse() is { } refusal)
         {
             Error = refusal;
-            return false;
+            return RunOutcome.Refused;
         }
         var cts = new CancellationTokenSource();
         IAsyncEnumerable<InferenceUpdate<TItem>> stream;
@@ -76,7 +89,7 @@ internal sealed class TaskRun<TItem> : ITaskRunView<TItem>, IDisposable
         {
             Error = ex.Message;
             cts.Dispose();
-            return false;
+            return RunOutcome.Refused;
         }
 
         _cts = cts;
@@ -105,17 +118,17 @@ internal sealed class TaskRun<TItem> : ITaskRunView<TItem>, IDisposable
                 }
                 changed();
             }
-            return Provenance is not null;
+            return Provenance is not null ? RunOutcome.Finished : RunOutcome.Failed;
         }
         catch (OperationCanceledException)
         {
             Notice = stopped(_items);
-            return false;
+            return RunOutcome.Stopped;
         }
         catch (InferenceException ex)
         {
             Error = ex.Message;
-            return false;
+            return RunOutcome.Failed;
         }
         finally
         {

@@ -111,11 +111,11 @@ internal sealed class ChatSession(IInferenceTask<ChatRequest, ChatDelta> chat, C
         _windowNotice = left == 0 ? null
             : $"This conversation is longer than the model is sent at once: the first {left} message{(left == 1 ? " was" : "s were")} left out of this answer.";
         var request = new ChatRequest(sent, route.Model, route.Provider, Options(), Failover: route.Failover);
-        await Answer.RunAsync(ct => chat.RunAsync(request, ct), changed,
+        var outcome = await Answer.RunAsync(ct => chat.RunAsync(request, ct), changed,
             _ => "Stopped: the answer so far is kept.", admission, request);
         // Refused before it started (the rate limit, a bad request): the answer's items are still the
         // last answer's, and there is nothing to add; the page shows the error.
-        if (!ReferenceEquals(Answer.Input, request))
+        if (outcome == RunOutcome.Refused)
             return;
 
         var text = AnswerText;

@@ -26,13 +26,13 @@ public sealed class TaskRunTests : IDisposable
         yield return InferenceUpdate<string>.ForFinal(Served with { });
     }
 
-    private Task<bool> RunAsync(Func<CancellationToken, IAsyncEnumerable<InferenceUpdate<string>>> start, PageAdmission? admission = null) =>
+    private Task<RunOutcome> RunAsync(Func<CancellationToken, IAsyncEnumerable<InferenceUpdate<string>>> start, PageAdmission? admission = null) =>
         _run.RunAsync(start, () => { }, _ => "stopped", admission);
 
     [Fact]
     public async Task A_run_that_ends_with_a_result_says_so()
     {
-        Assert.True(await RunAsync(ct => Answer("first", ct: ct)));
+        Assert.Equal(RunOutcome.Finished, await RunAsync(ct => Answer("first", ct: ct)));
 
         Assert.Equal(["first"], _run.Items);
         Assert.NotNull(_run.Provenance);
@@ -44,9 +44,9 @@ public sealed class TaskRunTests : IDisposable
         await RunAsync(ct => Answer("first", ct: ct));
         var earlier = _run.Provenance;
 
-        var finished = await RunAsync(_ => throw new InferenceException(InferenceErrorKind.InvalidInput, "Enter a prompt."));
+        var outcome = await RunAsync(_ => throw new InferenceException(InferenceErrorKind.InvalidInput, "Enter a prompt."));
 
-        Assert.False(finished);
+        Assert.Equal(RunOutcome.Refused, outcome);
         Assert.Equal("Enter a prompt.", _run.Error);
         Assert.Equal(["first"], _run.Items);
         Assert.Same(earlier, _run.Provenance);
@@ -58,7 +58,7 @@ public sealed class TaskRunTests : IDisposable
         var admission = new PageAdmission(new ClientRateLimits(Options.Create(new RateLimitOptions { PermitsPerWindow = 1 })));
         await RunAsync(ct => Answer("first", ct: ct), admission);
 
-        Assert.False(await RunAsync(ct => Answer("second", ct: ct), admission));
+        Assert.Equal(RunOutcome.Refused, await RunAsync(ct => Answer("second", ct: ct), admission));
         Assert.Contains("Too many requests", _run.Error);
         Assert.Equal(["first"], _run.Items);
     }
@@ -68,7 +68,7 @@ public sealed class TaskRunTests : IDisposable
     {
         await RunAsync(ct => Answer("first", ct: ct));
 
-        Assert.False(await RunAsync(ct => Answer("half", new InferenceException(InferenceErrorKind.ModelUnavailable, "Gone."), ct)));
+        Assert.Equal(RunOutcome.Failed, await RunAsync(ct => Answer("half", new InferenceException(InferenceErrorKind.ModelUnavailable, "Gone."), ct)));
         Assert.Equal(["half"], _run.Items);
         Assert.Null(_run.Provenance);
     }
@@ -79,7 +79,7 @@ public sealed class TaskRunTests : IDisposable
         var running = RunAsync(Forever);
         _run.Stop();
 
-        Assert.False(await running);
+        Assert.Equal(RunOutcome.Stopped, await running);
         Assert.Equal("stopped", _run.Notice);
         Assert.Equal(["part"], _run.Items);
     }
